@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bind() and autobind: outsiders get EACCES on reserved ports, associated
+ * sockets get their port from their block, and no ephemeral port lands in
+ * a block. TCP connect() of an associated socket binds from the block
+ * first, as bind(0) would.
+ */
+#include <linux/random.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/sock.h>
+
+#include "bind.h"
+#include "netns.h"
+#include "ports.h"
+
+struct portres_bind {
+	struct sock *sk;
+	struct portres_table *t;
+	int proto;
+	unsigned int hash2_nulladdr;
+	portres_get_port_fn get_port;
+};
+
+/* Gives back a port get_port() has just taken. */
+static void portres_unbind(struct portres_bind *b)
+{
+	if (b->proto == PORTRES_TCP)
+		inet_put_port(b->sk);
+	else
+		b->sk->sk_prot->unhash(b->sk);
+}
+
+/*
+ * After get_port() took a port: is it still one this socket may hold?
+ * An acquire that raced with the bind either saw the socket (and failed)
+ * or is seen here; the barrier pairs with the one in portres_resv_create.
+ */
+static bool portres_port_allowed(struct portres_bind *b,
+				 struct portres_resv *mine)
+{
+	struct portres_resv *r;
+	bool ok;
+
+	smp_mb();
+	rcu_read_lock();
+	r = portres_table_find_port(b->t, b->proto, inet_sk(b->sk)->inet_num);
+	ok = !r || r == mine;
+	rcu_read_unlock();
+	return ok;
+}
+
+static int portres_take(struct portres_bind *b, unsigned short snum,
+			struct portres_resv *mine, int refused)
+{
+	int err = b->get_port(b->sk, snum, b->hash2_nulladdr);
+
+	if (err)
+		return err;
+	if (portres_port_allowed(b, mine))
+		return 0;
+	portres_unbind(b);
+	return refused;
+}
+
+/* bind(0) and autobind of an associated socket: any free port of its block. */
+static int portres_bind_from_block(struct portres_bind *b,
+				   struct portres_resv *r)
+{
+	struct net *net = sock_net(b->sk);
+	u32 n = r->last - r->first + 1;
+	u32 off = get_random_u32() % n;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		u16 port = r->first + (off + i) % n;
+
+		if (portres_port_bound(net, b->proto, port))
+			continue;
+		if (!portres_take(b, port, r, -EADDRNOTAVAIL))
+			return 0;
+		if (READ_ONCE(r->dead))
+			return -EADDRNOTAVAIL;
+	}
+	return -EADDRINUSE;
+}
+
+static int portres_bind_associated(struct portres_bind *b,
+				   unsigned short snum, struct portres_resv *r)
+{
+	if (READ_ONCE(r->dead))
+		return -EADDRNOTAVAIL;
+	if (!snum)
+		return portres_bind_from_block(b, r);
+	if (snum < r->first || snum > r->last)
+		return -EINVAL;
+	return portres_take(b, snum, r, -EADDRNOTAVAIL);
+}
+
+static int portres_bind_outsider(struct portres_bind *b, unsigned short snum)
+{
+	struct portres_resv *r;
+	int tries;
+
+	if (snum) {
+		rcu_read_lock();
+		r = portres_table_find_port(b->t, b->proto, snum);
+		rcu_read_unlock();
+		if (r)
+			return -EACCES;
+		return portres_take(b, snum, NULL, -EACCES);
+	}
+	/* The kernel skips reserved bits; retry only if a block raced in. */
+	for (tries = 0; tries < 3; tries++) {
+		int err = portres_take(b, 0, NULL, -EAGAIN);
+
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EADDRINUSE;
+}
+
+/* The socket's association; stable while the caller holds the socket lock. */
+static struct portres_resv *portres_assoc(struct portres_table *t,
+					  struct sock *sk)
+{
+	struct portres_sock *ps;
+	struct portres_resv *r;
+
+	rcu_read_lock();
+	ps = portres_table_sock(t, sk);
+	r = ps ? READ_ONCE(ps->assoc) : NULL;
+	rcu_read_unlock();
+	return r;
+}
+
+int portres_get_port(struct sock *sk, unsigned short snum,
+		     unsigned int hash2_nulladdr, portres_get_port_fn get_port)
+{
+	struct portres_bind b = {
+		.sk = sk,
+		.hash2_nulladdr = hash2_nulladdr,
+		.get_port = get_port,
+	};
+	struct portres_resv *r;
+
+	b.proto = portres_sk_proto(sk);
+	if (b.proto < 0)
+		return get_port(sk, snum, hash2_nulladdr);
+	b.t = &portres_net(sock_net(sk))->table;
+	/* Namespaces without reservations, and listen() of a bound socket. */
+	if (!portres_table_active(b.t) || inet_sk(sk)->inet_num)
+		return get_port(sk, snum, hash2_nulladdr);
+	r = portres_assoc(b.t, sk);
+	if (r)
+		return portres_bind_associated(&b, snum, r);
+	return portres_bind_outsider(&b, snum);
+}
+
+static int portres_tcp_get_port(struct sock *sk, unsigned short snum,
+				unsigned int unused)
+{
+	return inet_csk_get_port(sk, snum);
+}
+
+int portres_hash_connect(struct inet_timewait_death_row *dr, struct sock *sk,
+			 portres_hash_connect_fn hash_connect)
+{
+	struct portres_bind b = {
+		.sk = sk,
+		.proto = PORTRES_TCP,
+		.get_port = portres_tcp_get_port,
+	};
+	struct portres_resv *r;
+	int err;
+
+	if (portres_sk_proto(sk) != PORTRES_TCP)
+		return hash_connect(dr, sk);
+	b.t = &portres_net(sock_net(sk))->table;
+	if (!portres_table_active(b.t) || inet_sk(sk)->inet_num)
+		return hash_connect(dr, sk);
+	r = portres_assoc(b.t, sk);
+	if (r) {
+		/* Bind from the block as bind(0) would, then connect. */
+		err = portres_bind_associated(&b, 0, r);
+		if (err)
+			return err;
+		inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
+		return hash_connect(dr, sk);
+	}
+	err = hash_connect(dr, sk);
+	/*
+	 * A block acquired while the kernel picked this port: fail, and the
+	 * caller's error path unhashes the socket and frees the port.
+	 */
+	if (!err && !portres_port_allowed(&b, NULL))
+		return -EADDRNOTAVAIL;
+	return err;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels portres supports (Debian's 6.1 and 6.12).
+ * Every version test of the module lives here.
+ */
+#ifndef _PORTRES_COMPAT_H
+#define _PORTRES_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/ftrace.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+#include <net/udp.h>
+
+/* 6.7 renamed the helper that redirects a traced call. */
+#ifdef ftrace_regs_set_instruction_pointer
+#define portres_ftrace_set_ip(fregs, ip) \
+	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define portres_ftrace_set_ip(fregs, ip) \
+	ftrace_instruction_pointer_set(fregs, ip)
+#endif
+
+/* 6.11 made sysctl handlers take a const table. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+typedef const struct ctl_table portres_ctl_table_t;
+#else
+typedef struct ctl_table portres_ctl_table_t;
+#endif
+
+/* 6.2 gave each namespace its own UDP hash table. */
+static inline struct udp_table *portres_udp_table(struct net *net)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return net->ipv4.udp_table;
+#else
+	return &udp_table;
+#endif
+}
+
+#endif /* _PORTRES_COMPAT_H */

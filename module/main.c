@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portres: the Windows port-reservation model for Linux sockets.
+ *
+ * Namespace state comes first and goes last: the hooks use it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "hooks.h"
+#include "netns.h"
+
+static int __init portres_init(void)
+{
+	int err;
+
+	err = portres_netns_init();
+	if (err)
+		return err;
+	err = portres_hooks_install();
+	if (err) {
+		portres_netns_exit();
+		return err;
+	}
+	pr_info("port reservations enabled\n");
+	return 0;
+}
+
+static void __exit portres_exit(void)
+{
+	portres_hooks_remove();
+	portres_netns_exit();
+	pr_info("port reservations disabled\n");
+}
+
+module_init(portres_init);
+module_exit(portres_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Windows-style TCP/UDP port reservations");
+MODULE_AUTHOR("The portres developers");

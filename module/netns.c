@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-namespace state: made with the namespace, flushed when it goes. */
+#include <net/net_namespace.h>
+
+#include "netns.h"
+#include "resv.h"
+
+unsigned int portres_net_id __read_mostly;
+
+static int __net_init portres_net_init(struct net *net)
+{
+	struct portres_net *pn = portres_net(net);
+
+	pn->net = net;
+	portres_table_init(&pn->table);
+	return 0;
+}
+
+static void __net_exit portres_net_exit(struct net *net)
+{
+	struct portres_net *pn = portres_net(net);
+
+	portres_net_flush(pn);
+	portres_table_destroy(&pn->table);
+}
+
+static struct pernet_operations portres_net_ops = {
+	.init = portres_net_init,
+	.exit = portres_net_exit,
+	.id = &portres_net_id,
+	.size = sizeof(struct portres_net),
+};
+
+int portres_netns_init(void)
+{
+	return register_pernet_subsys(&portres_net_ops);
+}
+
+void portres_netns_exit(void)
+{
+	unregister_pernet_subsys(&portres_net_ops);
+}

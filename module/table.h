@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The reservation table of one network namespace: port ranges per protocol,
+ * tokens, per-socket state and quota. Plain data structures, no socket or
+ * hook code, so that it can be tested alone.
+ */
+#ifndef _PORTRES_TABLE_H
+#define _PORTRES_TABLE_H
+
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/maple_tree.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/xarray.h>
+
+enum portres_proto {
+	PORTRES_TCP,
+	PORTRES_UDP,
+	PORTRES_NPROTO,
+};
+
+enum portres_kind {
+	PORTRES_RUNTIME,
+	PORTRES_PERSISTENT,
+};
+
+struct portres_resv {
+	u64 token;
+	u16 first;			/* host order, inclusive */
+	u16 last;
+	u8 proto;			/* enum portres_proto */
+	u8 kind;			/* enum portres_kind */
+	bool dead;			/* out of the table; READ_ONCE */
+	kuid_t uid;			/* charged for the quota */
+	struct pid *owner;		/* runtime: acquiring thread group */
+	const void *owner_key;		/* runtime: acquiring socket */
+	char comm[TASK_COMM_LEN];	/* runtime: acquiring command */
+	refcount_t ref;			/* the table's, one per associated socket */
+	struct hlist_node token_node;	/* table->tokens */
+	struct list_head owner_node;	/* portres_sock->owned */
+	struct rcu_head rcu;
+};
+
+/* What portres knows about one socket: keyed by the socket's address. */
+struct portres_sock {
+	const void *key;
+	struct portres_resv *assoc;	/* set once, holds a reference */
+	struct list_head owned;		/* runtime reservations acquired on it */
+	struct hlist_node node;		/* table->socks */
+	struct rcu_head rcu;
+};
+
+#define PORTRES_HASH_BITS 8
+
+struct portres_table {
+	/*
+	 * @lock serializes every change below. Readers on the bind path
+	 * use RCU only: ranges are a maple tree in RCU mode, the hashes are
+	 * RCU lists, and entries are freed after a grace period.
+	 */
+	struct mutex lock;
+	struct maple_tree ranges[PORTRES_NPROTO];
+	DECLARE_HASHTABLE(tokens, PORTRES_HASH_BITS);
+	DECLARE_HASHTABLE(socks, PORTRES_HASH_BITS);
+	struct xarray quota;		/* uid -> ports held (xa value) */
+	unsigned int nr_resv;
+	unsigned int nr_socks;
+	/* nr_resv + nr_socks, read locklessly by the hooks' fast path */
+	unsigned int active;
+};
+
+/* Tells whether a port may go into a new wildcard block. */
+typedef bool (*portres_busy_fn)(void *ctx, u16 port);
+
+void portres_table_init(struct portres_table *t);
+void portres_table_destroy(struct portres_table *t);
+
+static inline bool portres_table_active(const struct portres_table *t)
+{
+	return READ_ONCE(t->active) != 0;
+}
+
+struct portres_resv *portres_resv_alloc(void);
+void portres_resv_put(struct portres_resv *r);
+
+int portres_table_insert(struct portres_table *t, struct portres_resv *r);
+void portres_table_remove(struct portres_table *t, struct portres_resv *r);
+bool portres_table_token_used(struct portres_table *t, u64 token);
+struct portres_resv *portres_table_find_token(struct portres_table *t,
+					      u64 token);
+struct portres_resv *portres_table_find_port(struct portres_table *t,
+					     int proto, u16 port);
+bool portres_table_covers(struct portres_table *t, u16 port);
+int portres_table_find_gap(struct portres_table *t, int proto, u16 n,
+			   u16 lo, u16 hi, u32 offset,
+			   portres_busy_fn busy, void *ctx, u16 *start);
+
+struct portres_sock *portres_table_sock(struct portres_table *t,
+					const void *key);
+struct portres_sock *portres_table_sock_get(struct portres_table *t,
+					    const void *key);
+void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps);
+void portres_table_sock_put_idle(struct portres_table *t,
+				 struct portres_sock *ps);
+
+int portres_table_charge(struct portres_table *t, kuid_t uid,
+			 unsigned int ports, unsigned int limit);
+void portres_table_uncharge(struct portres_table *t, kuid_t uid,
+			    unsigned int ports);
+unsigned int portres_table_charged(struct portres_table *t, kuid_t uid);
+
+#endif /* _PORTRES_TABLE_H */
