@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# boot.sh <kver> <initramfs> <console-log> [<tests-log>]
+# Boot /boot/vmlinuz-<kver> under QEMU (TCG: the host has no KVM) with the given
+# initramfs. The kernel console (ttyS0) goes to <console-log>, or to the
+# terminal if it is "-"; the guest's second port (ttyS1, test output) goes to
+# <tests-log> (default: /dev/null). The guest ends with reboot -f, which
+# -no-reboot turns into a QEMU exit; PORTRES_BOOT_TIMEOUT (s, default 900)
+# bounds a hung guest. Extra kernel arguments: PORTRES_APPEND.
+# Exit status: QEMU's, 124 on timeout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
+initrd=${2:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
+log=${3:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
+tlog=${4:-/dev/null}
+kernel=/boot/vmlinuz-$kver
+tmo=${PORTRES_BOOT_TIMEOUT:-900}
+
+[[ -e $kernel ]] || die "no kernel image $kernel"
+[[ -r $kernel ]] || die "$kernel is not readable (Debian makes it root-only: run as root)"
+[[ -f $initrd ]] || die "no initramfs $initrd"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run tests/qemu/deps.sh)"
+
+if [[ $log == - ]]; then
+	console=(-serial stdio)
+else
+	mkdir -p "$(dirname "$log")"
+	: >"$log"
+	console=(-serial "file:$log")
+fi
+[[ $tlog == /dev/null ]] || { mkdir -p "$(dirname "$tlog")"; : >"$tlog"; }
+
+# panic=-1 + -no-reboot: a panic ends the VM at once instead of hanging.
+append="console=ttyS0,115200 panic=-1 printk.time=1 loglevel=7 ${PORTRES_APPEND:-}"
+start=$SECONDS
+rc=0
+timeout -k 10 "$tmo" qemu-system-x86_64 \
+	-accel tcg -smp 2 -m "${PORTRES_QEMU_MEM:-1024}" \
+	-nographic -nodefaults -no-user-config -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	"${console[@]}" -serial "file:$tlog" \
+	-monitor none -net none </dev/null || rc=$?
+secs=$((SECONDS - start))
+if ((rc == 124)); then
+	echo "boot.sh: $kver guest timed out after ${tmo}s" >&2
+else
+	echo "boot.sh: $kver guest ran ${secs}s (qemu exit $rc)" >&2
+fi
+exit $rc

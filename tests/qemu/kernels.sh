@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Print the Debian kernels to test, one per line: the newest installed 6.12 and
+# 6.1 generic amd64 flavours that have both a bootable image and a build dir.
+# PORTRES_KERNELS="ver ..." overrides the discovery (for local iteration).
+set -euo pipefail
+
+if [[ -n ${PORTRES_KERNELS:-} ]]; then
+	tr ' ' '\n' <<<"$PORTRES_KERNELS" | sed '/^$/d'
+	exit 0
+fi
+
+newest() {
+	local series=$1 v vers=()
+	for img in /boot/vmlinuz-"$series".*; do
+		[[ -e $img ]] || continue
+		v=${img#/boot/vmlinuz-}
+		# Generic flavour only (6.1.0-56-amd64, 6.12.117+deb12-amd64), not -rt/-cloud.
+		[[ $v =~ ^${series//./\\.}\.[0-9]+[^-]*(-[0-9]+)?-amd64$ ]] || continue
+		[[ -d /lib/modules/$v/build ]] || continue
+		vers+=("$v")
+	done
+	((${#vers[@]})) || return 1
+	printf '%s\n' "${vers[@]}" | sort -V | tail -n1
+}
+
+rc=0
+for series in 6.12 6.1; do
+	newest "$series" || {
+		echo "error: no installed $series amd64 kernel with /boot/vmlinuz-* and /lib/modules/*/build" \
+			"(run tests/qemu/deps.sh)" >&2
+		rc=1
+	}
+done
+exit $rc

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the portres QEMU harness; sourced, never run.
+# shellcheck shell=bash
+
+# Repository root, found from this file so the scripts work from any cwd.
+PORTRES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Build products and logs (ignored by git: /tests/build/).
+PORTRES_BUILD=${PORTRES_BUILD:-$PORTRES_ROOT/tests/build}
+PORTRES_LOGS=$PORTRES_BUILD/logs
+PORTRES_JOBS=${PORTRES_JOBS:-$(nproc)}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo ">> $*" >&2
+}

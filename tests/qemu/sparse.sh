@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# sparse.sh <kver>: run sparse (C=2: check every file, no rebuild needed) over
+# the tree build-module.sh left in tests/build/<kver>/src. Any sparse
+# warning or error is a failure.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:?usage: sparse.sh <kernel-version>}
+kdir=/lib/modules/$kver/build
+src=$PORTRES_BUILD/$kver/src
+log=$PORTRES_LOGS/$kver/sparse.log
+[[ -d $src ]] || die "no built tree $src (run build-module.sh $kver first)"
+command -v sparse >/dev/null || die "sparse not installed (run tests/qemu/deps.sh)"
+mkdir -p "${log%/*}"
+
+if ! make -C "$kdir" M="$src" W=1 C=2 -j"$PORTRES_JOBS" modules >"$log" 2>&1; then
+	tail -n 40 "$log" >&2
+	die "sparse run failed for $kver (log: $log)"
+fi
+if grep -E ': (warning|error):' "$log" >&2; then
+	die "sparse found problems for $kver (log: $log)"
+fi

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make test`: checkpatch, then for each Debian kernel (tests/qemu/kernels.sh)
+# build portres.ko (W=1, warnings fail) and run sparse, boot QEMU with a busybox
+# initramfs that runs the selftests in tests/selftests/ORDER, count the TAP
+# results and scan the console for kernel splats. Logs: tests/build/logs/.
+# The last line is "N passed, N failed"; any failure makes the exit non-zero.
+# Knobs (environment): see tests/README.md.
+set -euo pipefail
+. "$(dirname "$0")/qemu/lib.sh"
+Q=$PORTRES_ROOT/tests/qemu
+cd "$PORTRES_ROOT"
+
+"$Q/deps.sh" || die "cannot install the packages the tests need"
+
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "  PASS $*"; }
+fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
+indent() { sed 's/^/      /'; }
+# A command as one check: quiet on success, its output (trimmed) on failure.
+check() {
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$what"
+	else
+		fail "$what"
+		tail -n 30 <<<"$out" | indent
+	fi
+}
+
+rm -rf "$PORTRES_LOGS"
+mkdir -p "$PORTRES_LOGS"
+
+echo "== checkpatch --strict (module/, uapi/)"
+mapfile -t srcs < <(find module uapi -type f 2>/dev/null | LC_ALL=C sort)
+((${#srcs[@]})) || fail "checkpatch: no files in module/ or uapi/"
+for f in "${srcs[@]}"; do
+	check "checkpatch $f" "$Q/checkpatch.sh" "$f"
+done
+
+echo "== userspace (static, for the guest)"
+sel=$PORTRES_BUILD/selftests
+order=tests/selftests/ORDER
+if [[ -f tests/selftests/Makefile ]]; then
+	# The selftests Makefile puts its binaries into tests/build/selftests/.
+	check "selftests build (make -C tests/selftests)" \
+		make -C tests/selftests -j"$PORTRES_JOBS"
+else
+	fail "selftests build: no tests/selftests/Makefile"
+fi
+[[ -f $order ]] || { fail "no $order: no test would run"; order=/dev/null; }
+check "examples build (static)" "$Q/build-examples.sh" "$PORTRES_BUILD/examples"
+
+# Bound a hung guest by what ORDER allows plus boot and slack, 900 s at least.
+per=${PORTRES_TEST_TIMEOUT:-120}
+budget=$(awk -v per="$per" '$1 !~ /^#/ && NF { s += ($2 ~ /^[0-9]+$/ ? $2 : per) + 15 }
+	END { print s + 180 }' "$order")
+export PORTRES_TEST_TIMEOUT=$per
+export PORTRES_BOOT_TIMEOUT=${PORTRES_BOOT_TIMEOUT:-$((budget > 900 ? budget : 900))}
+
+# kernels.sh lists what it found even when one series is missing.
+kout=$("$Q/kernels.sh") || fail "kernel discovery: both a 6.12 and a 6.1 kernel are required"
+kernels=()
+while read -r k; do [[ -n $k ]] && kernels+=("$k"); done <<<"$kout"
+
+for k in "${kernels[@]}"; do
+	echo "== kernel $k"
+	klog=$PORTRES_LOGS/$k
+	mkdir -p "$klog"
+	: >"$klog/console.log"
+	: >"$klog/tests.log"
+	if ! out=$("$Q/build-module.sh" "$k" 2>&1); then
+		fail "module build (W=1) for $k"
+		tail -n 30 <<<"$out" | indent
+		continue
+	fi
+	pass "module build (W=1)"
+	if [[ ${PORTRES_SPARSE:-1} != 0 ]]; then
+		check "sparse (C=2)" "$Q/sparse.sh" "$k"
+	fi
+
+	img=$PORTRES_BUILD/$k/initramfs.cpio.gz
+	if ! out=$("$Q/initramfs.sh" -o "$img" -k "$PORTRES_BUILD/$k/portres.ko" \
+		-t "$sel" -r "$order" -e "$PORTRES_BUILD/examples" 2>&1); then
+		fail "initramfs for $k"
+		indent <<<"$out"
+		continue
+	fi
+
+	start=$SECONDS
+	brc=0
+	"$Q/boot.sh" "$k" "$img" "$klog/console.log" "$klog/tests.log" 2>"$klog/boot.err" || brc=$?
+	secs=$((SECONDS - start))
+	if ((brc == 124)); then
+		fail "boot: guest hung, killed after ${PORTRES_BOOT_TIMEOUT}s; console tail:"
+		tr -d '\r' <"$klog/console.log" | tail -n 30 | indent
+	elif ((brc != 0)); then
+		fail "boot: qemu exited with status $brc"
+		indent <"$klog/boot.err"
+	else
+		echo "  guest ran ${secs}s"
+	fi
+
+	res=$("$Q/parse-results.sh" "$order" "$klog/tests.log")
+	grep -v '^@@count ' <<<"$res" || true
+	read -r _ p f < <(grep '^@@count ' <<<"$res")
+	passed=$((passed + p)) failed=$((failed + f))
+	if ((f)) && ! grep -q PORTRES-DONE "$klog/tests.log"; then
+		echo "    console tail:"
+		tr -d '\r' <"$klog/console.log" | tail -n 20 | indent
+	fi
+
+	if splat=$("$Q/splats.sh" "$klog/console.log"); then
+		pass "no kernel splats on the console"
+	else
+		fail "kernel splats on the console ($klog/console.log):"
+		echo "$splat"
+	fi
+	echo "  logs: $klog/"
+done
+
+echo "$passed passed, $failed failed"
+((failed == 0))
