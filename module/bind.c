@@ -31,17 +31,17 @@ static void portres_unbind(struct portres_bind *b)
 		b->sk->sk_prot->unhash(b->sk);
 }
 
-/*
- * After get_port() took a port: is it still one this socket may hold?
- * An acquire that raced with the bind either saw the socket (and failed)
- * or is seen here; the barrier pairs with the one in portres_resv_create.
- */
+/* After get_port() took a port: is it still one this socket may hold? */
 static bool portres_port_allowed(struct portres_bind *b,
 				 struct portres_resv *mine)
 {
 	struct portres_resv *r;
 	bool ok;
 
+	/*
+	 * Pairs with the barrier in portres_resv_create(): an acquire that
+	 * raced with this bind either saw the socket or is seen here.
+	 */
 	smp_mb();
 	rcu_read_lock();
 	r = portres_table_find_port(b->t, b->proto, inet_sk(b->sk)->inet_num);

@@ -6,7 +6,6 @@
 #ifndef _PORTRES_COMPAT_H
 #define _PORTRES_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/ftrace.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
@@ -21,17 +20,19 @@
 	ftrace_instruction_pointer_set(fregs, ip)
 #endif
 
+/* Kbuild probes the kernel's headers for the PORTRES_HAVE_* macros. */
+
 /* 6.11 made sysctl handlers take a const table. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-typedef const struct ctl_table portres_ctl_table_t;
+#ifdef PORTRES_HAVE_CONST_CTL_TABLE
+#define portres_ctl_table_t const struct ctl_table
 #else
-typedef struct ctl_table portres_ctl_table_t;
+#define portres_ctl_table_t struct ctl_table
 #endif
 
 /* 6.2 gave each namespace its own UDP hash table. */
 static inline struct udp_table *portres_udp_table(struct net *net)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef PORTRES_HAVE_NETNS_UDP_TABLE
 	return net->ipv4.udp_table;
 #else
 	return &udp_table;

@@ -51,9 +51,9 @@ struct portres_uring_cmd {
 #define PORTRES_ANY_ID			((__u32)-1)
 
 /* portres_persistent.flags: create with the given .token (restore). */
-#define PORTRES_F_GIVEN_TOKEN		(1U << 0)
+#define PORTRES_F_GIVEN_TOKEN		0x1U
 /* portres_uring_cmd.flags: wait for a held block instead of failing. */
-#define PORTRES_F_WAIT			(1U << 0)
+#define PORTRES_F_WAIT			0x1U
 
 #define PORTRES_IOC_MAGIC		'J'
 
