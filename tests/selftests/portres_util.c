@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers of the portres selftests (see portres_util.h).
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "portres_util.h"
+
+#define TEST_TIMEOUT_SECS	60
+#define MAX_RESTORE		16
+#define BIG			65536
+
+/* The process running the current test: only it may restore sysctls. */
+static pid_t test_pid;
+
+static struct {
+	const char *path;
+	char *val;
+} restore_list[MAX_RESTORE];
+static int restore_count;
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	if (getpid() == test_pid)
+		exit(1);	/* runs restore_all() */
+	_exit(CHILD_SETUP_FAILED);
+}
+
+/* ---- files ---- */
+
+int file_read(const char *path, char *buf, size_t size)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < size - 1) {
+		n = read(fd, buf + total, size - 1 - total);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	buf[total] = '\0';
+	while (total > 0 && buf[total - 1] == '\n')
+		buf[--total] = '\0';
+	return 0;
+}
+
+int file_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	char *line = malloc(len + 2);
+	int fd, ret = 0;
+
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, val, len);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		/* One write at offset 0: the bitmap sysctl replaces, not ORs. */
+		if (write(fd, line, len + 1) != (ssize_t)(len + 1))
+			ret = -errno;
+		close(fd);
+	}
+	free(line);
+	return ret;
+}
+
+static void restore_all(void)
+{
+	int i;
+
+	if (getpid() != test_pid)
+		return;
+	for (i = restore_count - 1; i >= 0; i--) {
+		int err = file_write(restore_list[i].path, restore_list[i].val);
+
+		if (err)
+			tap_diag("cannot restore %s: %s", restore_list[i].path,
+				 strerror(-err));
+	}
+	restore_count = 0;
+}
+
+void xsysctl_set(const char *path, const char *val)
+{
+	char *orig = malloc(BIG);
+	int err;
+
+	if (!orig)
+		die("out of memory");
+	err = file_read(path, orig, BIG);
+	if (err)
+		die("read %s: %s", path, strerror(-err));
+	if (restore_count == MAX_RESTORE)
+		die("too many sysctls changed in one test");
+	restore_list[restore_count].path = path;
+	restore_list[restore_count].val = orig;
+	restore_count++;
+	err = file_write(path, val);
+	if (err)
+		die("write '%s' to %s: %s", val, path, strerror(-err));
+}
+
+void get_port_range(int *lo, int *hi)
+{
+	char buf[64];
+	int err = file_read(SYSCTL_PORT_RANGE, buf, sizeof(buf));
+
+	if (err)
+		die("read %s: %s", SYSCTL_PORT_RANGE, strerror(-err));
+	if (sscanf(buf, "%d %d", lo, hi) != 2)
+		die("cannot parse %s: '%s'", SYSCTL_PORT_RANGE, buf);
+}
+
+void xset_port_range(int lo, int hi)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%d %d", lo, hi);
+	xsysctl_set(SYSCTL_PORT_RANGE, buf);
+}
+
+/* ---- ip_local_reserved_ports ---- */
+
+void portset_clear(struct portset *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+int portset_parse(struct portset *s, const char *text)
+{
+	const char *p = text;
+
+	portset_clear(s);
+	while (*p) {
+		char *end;
+		long a, b;
+
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		a = strtol(p, &end, 10);
+		if (end == p || a < 0 || a > 65535)
+			return -EINVAL;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a || b > 65535)
+				return -EINVAL;
+			p = end;
+		}
+		for (; a <= b; a++)
+			portset_set(s, a);
+	}
+	return 0;
+}
+
+void portset_format(const struct portset *s, char *buf, size_t size)
+{
+	size_t len = 0;
+	int port = 0;
+
+	buf[0] = '\0';
+	while (port < 65536) {
+		int end;
+
+		if (!portset_test(s, port)) {
+			port++;
+			continue;
+		}
+		for (end = port; end + 1 < 65536 && portset_test(s, end + 1);)
+			end++;
+		if (end == port)
+			len += snprintf(buf + len, size - len, "%s%d",
+					len ? "," : "", port);
+		else
+			len += snprintf(buf + len, size - len, "%s%d-%d",
+					len ? "," : "", port, end);
+		if (len >= size)
+			die("port list does not fit in %zu bytes", size);
+		port = end + 1;
+	}
+}
+
+void xreserved_ports_read(struct portset *s)
+{
+	char *buf = malloc(BIG);
+	int err;
+
+	if (!buf)
+		die("out of memory");
+	err = file_read(SYSCTL_RESERVED_PORTS, buf, BIG);
+	if (err)
+		die("read %s: %s", SYSCTL_RESERVED_PORTS, strerror(-err));
+	if (portset_parse(s, buf))
+		die("cannot parse %s: '%s'", SYSCTL_RESERVED_PORTS, buf);
+	free(buf);
+}
+
+/* Writes the whole bitmap; the original comes back when the test ends. */
+void xreserved_ports_write(const struct portset *s)
+{
+	char *buf = malloc(BIG);
+
+	if (!buf)
+		die("out of memory");
+	portset_format(s, buf, BIG);
+	xsysctl_set(SYSCTL_RESERVED_PORTS, buf);
+	free(buf);
+}
+
+/* ---- sockets ---- */
+
+int xsock(int family, int proto)
+{
+	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int fd = socket(family, type | SOCK_CLOEXEC, proto);
+
+	if (fd < 0)
+		die("socket(%d, %d, %d): %s", family, type, proto,
+		    strerror(errno));
+	return fd;
+}
+
+int sock_family(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len))
+		die("SO_DOMAIN: %s", strerror(errno));
+	return v;
+}
+
+static socklen_t make_addr(struct sockaddr_storage *ss, int family,
+			   const char *addr, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+			die("bad IPv4 address %s", addr);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
+			die("bad IPv6 address %s", addr);
+		return sizeof(*sin6);
+	}
+}
+
+int bind_addr(int fd, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, sock_family(fd), addr, port);
+
+	return bind(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
+}
+
+int bind_port(int fd, uint16_t port)
+{
+	return bind_addr(fd, sock_family(fd) == AF_INET ? "0.0.0.0" : "::",
+			 port);
+}
+
+int connect_port(int fd, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	int family = sock_family(fd);
+	socklen_t len = make_addr(&ss, family,
+				  family == AF_INET ? "127.0.0.1" : "::1", port);
+
+	return connect(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
+}
+
+int sendto_port(int fd, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	int family = sock_family(fd);
+	socklen_t len = make_addr(&ss, family,
+				  family == AF_INET ? "127.0.0.1" : "::1", port);
+
+	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) != 1)
+		return -errno;
+	return 0;
+}
+
+int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+void set_int_opt(int fd, int level, int opt, int val)
+{
+	if (setsockopt(fd, level, opt, &val, sizeof(val)))
+		die("setsockopt(%d, %d): %s", level, opt, strerror(errno));
+}
+
+int xlistener(int family, uint16_t port)
+{
+	int fd = xsock(family, IPPROTO_TCP);
+	int err = bind_port(fd, port);
+
+	if (err)
+		die("listener bind to %u: %s", port, strerror(-err));
+	if (listen(fd, 64))
+		die("listen on %u: %s", port, strerror(errno));
+	return fd;
+}
+
+int xaccept(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		die("accept: %s", strerror(errno));
+	return fd;
+}
+
+void close_rst(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static bool tcp_file_has(const char *path, uint16_t port, int state)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int lport, st;
+
+		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+			   &lport, &st) == 2 && lport == port &&
+		    (int)st == state) {
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+bool tcp_port_in_state(uint16_t port, int state)
+{
+	return tcp_file_has("/proc/net/tcp", port, state) ||
+	       tcp_file_has("/proc/net/tcp6", port, state);
+}
+
+/* ---- portres ioctls ---- */
+
+int acquire(int fd, uint16_t start, uint16_t n,
+	    struct inet_port_reservation_instance *out)
+{
+	struct inet_port_reservation_instance inst;
+
+	memset(&inst, 0, sizeof(inst));
+	inst.reservation.start_port = htons(start);
+	inst.reservation.number_of_ports = n;
+	if (ioctl(fd, SIO_ACQUIRE_PORT_RESERVATION, &inst))
+		return -errno;
+	if (out)
+		*out = inst;
+	return 0;
+}
+
+uint64_t xacquire(int fd, uint16_t start, uint16_t n, uint16_t *granted)
+{
+	struct inet_port_reservation_instance inst = { 0 };
+	int err = acquire(fd, start, n, &inst);
+
+	if (err)
+		die("acquire %u+%u: %s", start, n, tap_errname(-err));
+	if (!inst.token.token)
+		die("acquire %u+%u returned token 0", start, n);
+	if (granted)
+		*granted = ntohs(inst.reservation.start_port);
+	return inst.token.token;
+}
+
+int associate(int fd, uint64_t token)
+{
+	struct inet_port_reservation_token t = { .token = token };
+
+	return ioctl(fd, SIO_ASSOCIATE_PORT_RESERVATION, &t) ? -errno : 0;
+}
+
+int release(int fd, uint64_t token)
+{
+	struct inet_port_reservation_token t = { .token = token };
+
+	return ioctl(fd, SIO_RELEASE_PORT_RESERVATION, &t) ? -errno : 0;
+}
+
+void xassociate(int fd, uint64_t token)
+{
+	int err = associate(fd, token);
+
+	if (err)
+		die("associate: %s", tap_errname(-err));
+}
+
+void xrelease(int fd, uint64_t token)
+{
+	int err = release(fd, token);
+
+	if (err)
+		die("release: %s", tap_errname(-err));
+}
+
+/* ---- children and privileges ---- */
+
+pid_t child_start(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int ret = fn(arg);
+
+		fflush(stdout);
+		if (ret > 0 || ret < -(CHILD_SETUP_FAILED - 1))
+			ret = -CHILD_SETUP_FAILED;
+		_exit(-ret);
+	}
+	return pid;
+}
+
+int child_wait(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		return -(CHILD_KILLED + WTERMSIG(status));
+	return -WEXITSTATUS(status);
+}
+
+int child_run(int (*fn)(void *), void *arg)
+{
+	return child_wait(child_start(fn, arg));
+}
+
+void drop_to_uid(uid_t uid)
+{
+	if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+		die("drop to uid %u: %s", uid, strerror(errno));
+}
+
+void drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		die("capget: %s", strerror(errno));
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	data[cap / 32].permitted &= ~(1u << (cap % 32));
+	data[cap / 32].inheritable &= ~(1u << (cap % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		die("capset: %s", strerror(errno));
+}
+
+void hs_init(struct hs *h)
+{
+	if (pipe2(h->to_child, O_CLOEXEC) || pipe2(h->to_parent, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+}
+
+void hs_post(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		die("hand-shake write: %s", strerror(errno));
+}
+
+void hs_wait(int fd)
+{
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		die("hand-shake: peer went away");
+}
+
+/* ---- runner ---- */
+
+/* State every test must leave as it found it. */
+static const char *const watched[] = {
+	SYSCTL_PORT_RANGE,
+	SYSCTL_RESERVED_PORTS,
+	SYSCTL_UNPRIV_START,
+	PARAM_MAX_PORTS,
+};
+
+static char *snapshot(void)
+{
+	size_t i, per = BIG;
+	char *s = calloc(ARRAY_SIZE(watched), per);
+
+	if (!s)
+		die("out of memory");
+	for (i = 0; i < ARRAY_SIZE(watched); i++)
+		if (file_read(watched[i], s + i * per, per))
+			strcpy(s + i * per, "<unreadable>");
+	return s;
+}
+
+/* Reports and repairs what a test changed; returns true if all was kept. */
+static bool state_kept(const char *before)
+{
+	char *after = snapshot();
+	bool kept = true;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(watched); i++) {
+		const char *b = before + i * BIG, *a = after + i * BIG;
+
+		if (!strcmp(a, b))
+			continue;
+		kept = false;
+		tap_diag("%s changed by the test: before '%.200s', after '%.200s'",
+			 watched[i], b, a);
+		if (strcmp(b, "<unreadable>"))
+			file_write(watched[i], b);
+	}
+	free(after);
+	return kept;
+}
+
+static int run_one(const struct tap_test *t)
+{
+	int status, rc;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		tap_diag("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		test_pid = getpid();
+		atexit(restore_all);
+		alarm(TEST_TIMEOUT_SECS);
+		rc = t->fn();
+		fflush(stdout);
+		exit(rc ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid) {
+		tap_diag("waitpid: %s", strerror(errno));
+		return -1;
+	}
+	if (WIFSIGNALED(status)) {
+		tap_diag("test killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+		return -1;
+	}
+	return WEXITSTATUS(status) ? -1 : 0;
+}
+
+int run_tests(const struct tap_test *tests, int n)
+{
+	int i, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tap_header(n);
+	for (i = 0; i < n; i++) {
+		char *before = snapshot();
+		int rc = run_one(&tests[i]);
+
+		if (!state_kept(before))
+			rc = -1;
+		free(before);
+		tap_result(i + 1, rc == 0, tests[i].name);
+		failed += rc != 0;
+	}
+	printf("# %d passed, %d failed\n", n - failed, failed);
+	return failed ? 1 : 0;
+}

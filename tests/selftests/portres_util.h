@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the portres selftests: socket and ioctl wrappers,
+ * sysctl access with automatic restore, the ip_local_reserved_ports bitmap,
+ * child processes, and the per-test runner.
+ *
+ * Wrappers named without an x return 0 (or a value >= 0) or -errno.
+ * x-prefixed helpers are for test set-up: they must succeed, and on failure
+ * they print a diagnostic and end the test (it is then reported "not ok").
+ */
+#ifndef PORTRES_UTIL_H
+#define PORTRES_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/portres.h>
+
+#include "kselftest_tap.h"
+
+#define SYSCTL_PORT_RANGE	"/proc/sys/net/ipv4/ip_local_port_range"
+#define SYSCTL_RESERVED_PORTS	"/proc/sys/net/ipv4/ip_local_reserved_ports"
+#define SYSCTL_UNPRIV_START	"/proc/sys/net/ipv4/ip_unprivileged_port_start"
+#define PARAM_MAX_PORTS		"/sys/module/portres/parameters/max_ports_per_user"
+
+#define NOBODY_UID		65534
+
+/* Run the tests, each in its own process; returns the exit status. */
+int run_tests(const struct tap_test *tests, int n);
+
+/* End the current test (or child) as failed, with a diagnostic. */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Sockets: proto is IPPROTO_TCP or IPPROTO_UDP. */
+int xsock(int family, int proto);
+int sock_family(int fd);
+int bind_port(int fd, uint16_t port);	/* wildcard address of fd's family */
+int bind_addr(int fd, const char *addr, uint16_t port);
+int connect_port(int fd, uint16_t port);	/* loopback of fd's family */
+int sendto_port(int fd, uint16_t port);		/* one UDP datagram to loopback */
+int local_port(int fd);				/* port or -errno */
+int xlistener(int family, uint16_t port);	/* TCP, bound and listening */
+int xaccept(int lfd);
+void set_int_opt(int fd, int level, int opt, int val);
+void close_rst(int fd);		/* close a TCP socket with RST: no TIME_WAIT */
+bool tcp_port_in_state(uint16_t port, int state);
+
+/* portres ioctls. */
+int acquire(int fd, uint16_t start, uint16_t n,
+	    struct inet_port_reservation_instance *out);
+uint64_t xacquire(int fd, uint16_t start, uint16_t n, uint16_t *granted);
+int associate(int fd, uint64_t token);
+int release(int fd, uint64_t token);
+void xassociate(int fd, uint64_t token);
+void xrelease(int fd, uint64_t token);
+
+static inline bool port_in(int port, uint16_t start, uint16_t n)
+{
+	return port >= start && port < (int)start + n;
+}
+
+/* sysctl / sysfs files. */
+int file_read(const char *path, char *buf, size_t size);	/* strips '\n' */
+int file_write(const char *path, const char *val);
+/* Write val; the original is written back when the test ends. */
+void xsysctl_set(const char *path, const char *val);
+void get_port_range(int *lo, int *hi);
+void xset_port_range(int lo, int hi);
+
+/* ip_local_reserved_ports as a bitmap. */
+struct portset {
+	uint8_t bits[65536 / 8];
+};
+void portset_clear(struct portset *s);
+static inline bool portset_test(const struct portset *s, int port)
+{
+	return s->bits[port >> 3] & (1u << (port & 7));
+}
+static inline void portset_set(struct portset *s, int port)
+{
+	s->bits[port >> 3] |= 1u << (port & 7);
+}
+static inline void portset_unset(struct portset *s, int port)
+{
+	s->bits[port >> 3] &= ~(1u << (port & 7));
+}
+int portset_parse(struct portset *s, const char *text);
+void portset_format(const struct portset *s, char *buf, size_t size);
+void xreserved_ports_read(struct portset *s);
+void xreserved_ports_write(const struct portset *s);
+
+/*
+ * Children. child_run() forks, runs fn(arg) in the child and returns what the
+ * child returned, negated, when fn returns 0 or -errno: so the result compares
+ * with CHECK_ERR(child_run(...), -EPERM). A child killed by a signal gives
+ * -(CHILD_KILLED + sig); a child that died in set-up -CHILD_SETUP_FAILED.
+ */
+int child_run(int (*fn)(void *), void *arg);
+pid_t child_start(int (*fn)(void *), void *arg);
+int child_wait(pid_t pid);
+void drop_to_uid(uid_t uid);
+void drop_cap(int cap);
+
+/* One-byte signalling over a pipe pair, for parent/child hand-shakes. */
+struct hs {
+	int to_child[2];
+	int to_parent[2];
+};
+void hs_init(struct hs *h);
+void hs_post(int fd);
+void hs_wait(int fd);	/* dies if the peer went away */
+
+#endif /* PORTRES_UTIL_H */
