@@ -18,8 +18,12 @@ rm -rf "$src" "$out/portres.ko"
 mkdir -p "$src"
 for f in Kbuild Makefile module uapi; do
 	[[ -e $PORTRES_ROOT/$f ]] || die "missing $f in $PORTRES_ROOT"
-	cp -a "$PORTRES_ROOT/$f" "$src/"
 done
+# Sources only: objects and .cmd files of an in-tree `make module` must not
+# leak in (stale objects would skip the W=1 compile).
+(cd "$PORTRES_ROOT" && cp Kbuild Makefile "$src/" &&
+	find module uapi -type f \( -name '*.[chS]' -o -name Kbuild -o -name Makefile \) \
+		-exec cp --parents {} "$src/" \;)
 
 if ! make -C "$kdir" M="$src" W=1 -j"$PORTRES_JOBS" modules >"$log" 2>&1; then
 	grep -E -i 'error|warning' "$log" | head -n 40 >&2 || tail -n 40 "$log" >&2

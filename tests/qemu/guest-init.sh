@@ -13,6 +13,7 @@
 #   PORTRES-END <test> rc=<n> secs=<s> [TIMEOUT]
 #   PORTRES-MISSING <test>
 #   PORTRES-RMMOD rc=<n> [already-unloaded]
+#   PORTRES-DEMO-EXIT rc=<n>              (demo mode)
 #   PORTRES-DONE
 export PATH=/tests:/examples:/sbin:/bin:/usr/sbin:/usr/bin
 export HOME=/root PORTRES_KO=/portres.ko
@@ -58,17 +59,17 @@ fi
 
 if [ "$PORTRES_MODE" = demo ]; then
 	cd /tmp
+	drc=0
 	if [ -x /demo.sh ]; then
-		/demo.sh </dev/null
-		echo "demo.sh exited with status $?"
+		/demo.sh </dev/null || drc=$?
 	else
 		for p in /examples/*; do
 			[ -x "$p" ] || continue
 			echo "=== $(basename "$p") ==="
-			"$p" </dev/null
-			echo "=== $(basename "$p") exited with status $? ==="
+			"$p" </dev/null || { rc=$?; echo "=== $(basename "$p") failed: exit $rc ==="; [ $drc -ne 0 ] || drc=$rc; }
 		done
 	fi
+	mark "PORTRES-DEMO-EXIT rc=$drc"
 	finish
 fi
 
