@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/qemu/lib.sh"
 Q=$PORTRES_ROOT/tests/qemu
 cd "$PORTRES_ROOT"
+portres_lock
 
 "$Q/deps.sh" || die "cannot install the packages the tests need"
 

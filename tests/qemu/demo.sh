@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 Q=$PORTRES_ROOT/tests/qemu
+portres_lock
 
 "$Q/deps.sh"
 # The demo needs only 6.12; take it even if 6.1 is missing.

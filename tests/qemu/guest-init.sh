@@ -83,16 +83,22 @@ while read -r name tmo _; do
 	fi
 	mark "PORTRES-BEGIN $name"
 	start=$(date +%s)
-	# Own cwd, no stdin (the loop reads ORDER), TERM then KILL on timeout; own
-	# session so that whatever the test leaves running can be killed after it.
-	(cd /tmp && exec setsid timeout -s TERM -k 10 "$tmo" "/tests/$name") </dev/null >$OUT 2>&1 &
+	rm -f /run/portres-timeout
+	# Own session (pgid = $!), own cwd, no stdin (the loop reads ORDER).
+	(cd /tmp && exec setsid "/tests/$name") </dev/null >$OUT 2>&1 &
 	pid=$!
+	# Watchdog, in a session of its own: at the timeout TERM the test's whole
+	# process group, KILL it 10 s later.
+	setsid sh -c "sleep $tmo; touch /run/portres-timeout; kill -TERM -$pid
+		sleep 10; kill -KILL -$pid" </dev/null >/dev/null 2>&1 &
+	wd=$!
 	wait $pid
 	rc=$?
-	kill -KILL -- -$pid 2>/dev/null
+	kill -KILL -$wd 2>/dev/null  # the watchdog and its sleep
+	kill -KILL -$pid 2>/dev/null # whatever the test left running
 	secs=$(($(date +%s) - start))
 	to=
-	[ $rc -ne 0 ] && [ $secs -ge "$tmo" ] && to=' TIMEOUT'
+	[ -e /run/portres-timeout ] && to=' TIMEOUT'
 	mark "PORTRES-END $name rc=$rc secs=$secs$to"
 done </tests/ORDER
 

@@ -17,3 +17,13 @@ die() {
 note() {
 	echo ">> $*" >&2
 }
+
+# One make test/demo at a time per tree: they share tests/build/.
+portres_lock() {
+	mkdir -p "$PORTRES_BUILD"
+	exec 9>"$PORTRES_BUILD/.lock"
+	flock -n 9 || {
+		note "another make test/demo is using $PORTRES_BUILD; waiting for it"
+		flock 9
+	}
+}
