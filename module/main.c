@@ -2,12 +2,14 @@
 /*
  * portres: the Windows port-reservation model for Linux sockets.
  *
- * Namespace state comes first and goes last: the hooks use it.
+ * Namespace state comes first and goes last: the hooks and the control
+ * device use it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 
+#include "ctldev.h"
 #include "hooks.h"
 #include "netns.h"
 
@@ -19,16 +21,24 @@ static int __init portres_init(void)
 	if (err)
 		return err;
 	err = portres_hooks_install();
-	if (err) {
-		portres_netns_exit();
-		return err;
-	}
+	if (err)
+		goto out_netns;
+	err = portres_ctldev_init();
+	if (err)
+		goto out_hooks;
 	pr_info("port reservations enabled\n");
 	return 0;
+
+out_hooks:
+	portres_hooks_remove();
+out_netns:
+	portres_netns_exit();
+	return err;
 }
 
 static void __exit portres_exit(void)
 {
+	portres_ctldev_exit();
 	portres_hooks_remove();
 	portres_netns_exit();
 	pr_info("port reservations disabled\n");

@@ -3,6 +3,7 @@
 #include <net/net_namespace.h>
 
 #include "netns.h"
+#include "proc.h"
 #include "resv.h"
 
 unsigned int portres_net_id __read_mostly;
@@ -13,13 +14,14 @@ static int __net_init portres_net_init(struct net *net)
 
 	pn->net = net;
 	portres_table_init(&pn->table);
-	return 0;
+	return portres_proc_init_net(net);
 }
 
 static void __net_exit portres_net_exit(struct net *net)
 {
 	struct portres_net *pn = portres_net(net);
 
+	portres_proc_exit_net(net);
 	portres_net_flush(pn);
 	portres_table_destroy(&pn->table);
 }

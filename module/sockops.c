@@ -12,6 +12,7 @@
 #include <net/sock.h>
 #include <linux/portres.h>
 
+#include "persist.h"
 #include "ports.h"
 #include "resv.h"
 
@@ -98,8 +99,9 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 	r = portres_table_find_token(t, tok.token);
 	if (!r || r->proto != proto) {
 		err = -ENOENT;
-	} else if (r->kind == PORTRES_RUNTIME &&
-		   r->owner != task_tgid(current)) {
+	} else if (r->kind == PORTRES_RUNTIME ?
+		   r->owner != task_tgid(current) :
+		   !portres_persist_admits(sock_net(sk), r)) {
 		err = -EPERM;
 	} else {
 		ps = portres_table_sock_get(t, sk);
