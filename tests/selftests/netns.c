@@ -151,6 +151,7 @@ static int reserve_in_new_netns(void *p)
 	struct portset ps;
 	int t, u;
 
+	hs_child_side(h);
 	xunshare_net();
 	t = xsock(AF_INET, IPPROTO_TCP);
 	u = xsock(AF_INET, IPPROTO_UDP);
@@ -170,14 +171,17 @@ static int netns_reservation_does_not_affect_parent(void)
 {
 	struct hs h;
 	struct portset ps;
-	int t = xsock(AF_INET, IPPROTO_TCP);
-	int u = xsock(AF_INET6, IPPROTO_UDP);
-	int r = xsock(AF_INET, IPPROTO_TCP);
+	int t, u, r;
 	pid_t pid;
 
 	hs_init(&h);
 	pid = child_start(reserve_in_new_netns, &h);
+	hs_parent_side(&h);
 	hs_wait(h.to_parent[0]);
+	/* Made after the fork: the child holds no reference to them. */
+	t = xsock(AF_INET, IPPROTO_TCP);
+	u = xsock(AF_INET6, IPPROTO_UDP);
+	r = xsock(AF_INET, IPPROTO_TCP);
 	xreserved_ports_read(&ps);
 	CHECK(!portset_test(&ps, 24020),
 	      "child namespace's reservation shows in the parent's bitmap");

@@ -545,6 +545,18 @@ void hs_init(struct hs *h)
 		die("pipe: %s", strerror(errno));
 }
 
+void hs_child_side(struct hs *h)
+{
+	close(h->to_child[1]);
+	close(h->to_parent[0]);
+}
+
+void hs_parent_side(struct hs *h)
+{
+	close(h->to_child[0]);
+	close(h->to_parent[1]);
+}
+
 void hs_post(int fd)
 {
 	if (write(fd, "x", 1) != 1)

@@ -107,6 +107,9 @@ struct hs {
 	int to_parent[2];
 };
 void hs_init(struct hs *h);
+/* Close the other side's ends, so that hs_wait() sees a peer that died. */
+void hs_child_side(struct hs *h);
+void hs_parent_side(struct hs *h);
 void hs_post(int fd);
 void hs_wait(int fd);	/* dies if the peer went away */
 

@@ -36,6 +36,8 @@ static int run_plan(void *p)
 	struct plan *pl = p;
 	int fd, i, err;
 
+	if (pl->hold)
+		hs_child_side(pl->hold);
 	if (pl->new_netns && unshare(CLONE_NEWNET))
 		die("unshare: %s", strerror(errno));
 	if (pl->drop_cap >= 0)
@@ -199,6 +201,7 @@ static int quota_is_per_user_across_processes(void)
 	set_quota(QUOTA);
 	hs_init(&h);
 	pid = child_start(run_plan, &holder);
+	hs_parent_side(&h);
 	hs_wait(h.to_parent[0]);
 	CHECK_PASS(child_run(run_plan, &same_user));
 	CHECK_PASS(child_run(run_plan, &other_user));
