@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers of the libportres selftests (see libportres_util.h). */
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libportres_util.h"
+
+static const char *last_cmd;
+static char cmdline[1024];
+
+static void read_all(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+void run_prog(struct prog_result *r, enum runas who, const char *in,
+	      const char *name, ...)
+{
+	const char *argv[32];
+	char dir[512], path[600];
+	FILE *fo = tmpfile(), *fe = tmpfile(), *fi = tmpfile();
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	int argc = 0, status;
+	size_t pos;
+	va_list ap;
+	pid_t pid;
+
+	if (len <= 0 || !fo || !fe || !fi)
+		die("run_prog set-up: %s", strerror(errno));
+	dir[len] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dirname(dir), name);
+	argv[argc++] = name;
+	va_start(ap, name);
+	while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	pos = snprintf(cmdline, sizeof(cmdline), "%s$", who == AS_NOBODY ?
+		       "(as nobody) " : who == AS_NOADMIN ?
+		       "(without CAP_NET_ADMIN) " : "");
+	for (int i = 0; i < argc && pos < sizeof(cmdline); i++)
+		pos += snprintf(cmdline + pos, sizeof(cmdline) - pos, " %s",
+				argv[i]);
+	last_cmd = cmdline;
+	if (in && fputs(in, fi) < 0)
+		die("run_prog: stdin: %s", strerror(errno));
+	fflush(fi);
+	rewind(fi);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (who == AS_NOADMIN)
+			drop_cap(CAP_NET_ADMIN);
+		else if (who == AS_NOBODY)
+			drop_to_uid(NOBODY_UID);
+		dup2(fileno(fi), 0);
+		dup2(fileno(fo), 1);
+		dup2(fileno(fe), 2);
+		execv(path, (char **)argv);
+		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+					128 + WTERMSIG(status);
+	read_all(fo, r->out, sizeof(r->out));
+	read_all(fe, r->err, sizeof(r->err));
+	fclose(fi);
+}
+
+static void diag_lines(const char *pfx, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		tap_diag("  %s%.*s", pfx, len, p);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+void show_prog(const struct prog_result *r)
+{
+	tap_diag("%s  -> exit %d", last_cmd ? last_cmd : "?", r->status);
+	diag_lines("out: ", r->out);
+	diag_lines("err: ", r->err);
+}
+
+static uint16_t clean_lo, clean_hi;
+
+void persistent_cleanup(uint16_t lo, uint16_t hi)
+{
+	struct portres_entry *l;
+	size_t n, i;
+
+	if (portres_list(&l, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		struct portres_persistent p;
+
+		if (!l[i].persistent || l[i].last < lo || l[i].first > hi)
+			continue;
+		portres_persistent_init(&p, l[i].protocol, l[i].first, l[i].count);
+		portres_persistent_delete(-1, &p);
+	}
+	portres_list_free(l);
+}
+
+static void cleanup_at_exit(void)
+{
+	persistent_cleanup(clean_lo, clean_hi);
+}
+
+void persistent_cleanup_at_exit(uint16_t lo, uint16_t hi)
+{
+	clean_lo = lo;
+	clean_hi = hi;
+	persistent_cleanup(lo, hi);
+	atexit(cleanup_at_exit);
+}
+
+const struct portres_entry *find_entry(const struct portres_entry *l, size_t n,
+				       int proto, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].protocol == proto && l[i].first <= port &&
+		    port <= l[i].last)
+			return &l[i];
+	return NULL;
+}
+
+int count_lines(const char *text, const char *needle)
+{
+	int n = 0;
+
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl ? (size_t)(nl - text) : strlen(text);
+
+		if (memmem(text, len, needle, strlen(needle)))
+			n++;
+		text += len + (nl ? 1 : 0);
+	}
+	return n;
+}
