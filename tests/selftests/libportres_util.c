@@ -4,6 +4,8 @@
 #include <libgen.h>
 #include <linux/capability.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +13,16 @@
 #include "libportres_util.h"
 
 static const char *last_cmd;
+
+void root_dir_traversable(void)
+{
+	struct stat st;
+
+	if (stat("/", &st) || (st.st_mode & 0001))
+		return;
+	if (chmod("/", st.st_mode | 0111))
+		die("chmod /: %s", strerror(errno));
+}
 static char cmdline[1024];
 
 static void read_all(FILE *f, char *buf, size_t size)
@@ -57,13 +69,19 @@ void run_prog(struct prog_result *r, enum runas who, const char *in,
 	fflush(fi);
 	rewind(fi);
 
+	if (who == AS_NOBODY)
+		root_dir_traversable();
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
-		if (who == AS_NOADMIN)
+		if (who == AS_NOADMIN) {
+			/* Out of the bounding set too: exec gives root all of it. */
+			if (prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0))
+				die("PR_CAPBSET_DROP: %s", strerror(errno));
 			drop_cap(CAP_NET_ADMIN);
+		}
 		else if (who == AS_NOBODY)
 			drop_to_uid(NOBODY_UID);
 		dup2(fileno(fi), 0);
