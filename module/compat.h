@@ -10,6 +10,11 @@
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
 #include <net/udp.h>
+#ifdef PORTRES_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
 
 /* 6.7 renamed the helper that redirects a traced call. */
 #ifdef ftrace_regs_set_instruction_pointer
@@ -36,6 +41,16 @@ static inline struct udp_table *portres_udp_table(struct net *net)
 	return net->ipv4.udp_table;
 #else
 	return &udp_table;
+#endif
+}
+
+/* 6.6 moved the command area behind the SQE pointer. */
+static inline const void *portres_uring_cmd_area(struct io_uring_cmd *ioucmd)
+{
+#ifdef PORTRES_HAVE_IO_URING_CMD_H
+	return io_uring_sqe_cmd(ioucmd->sqe);
+#else
+	return ioucmd->cmd;
 #endif
 }
 

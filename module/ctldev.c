@@ -14,6 +14,7 @@
 
 #include "ctldev.h"
 #include "persist.h"
+#include "uring.h"
 
 static int portres_ctl_open(struct inode *inode, struct file *file)
 {
@@ -70,6 +71,7 @@ static const struct file_operations portres_ctl_fops = {
 	.unlocked_ioctl = portres_ctl_ioctl,
 	/* The structures have the same layout for 32-bit callers. */
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = portres_uring_cmd,
 	.llseek = noop_llseek,
 };
 

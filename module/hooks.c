@@ -24,7 +24,7 @@
 #include "compat.h"
 #include "hooks.h"
 #include "ports.h"
-#include "resv.h"
+#include "sockops.h"
 #include "sysctl.h"
 
 /*

@@ -14,6 +14,8 @@ static int __net_init portres_net_init(struct net *net)
 
 	pn->net = net;
 	portres_table_init(&pn->table);
+	INIT_LIST_HEAD(&pn->waiters);
+	init_waitqueue_head(&pn->wait_wq);
 	return portres_proc_init_net(net);
 }
 

@@ -3,6 +3,8 @@
 #ifndef _PORTRES_NETNS_H
 #define _PORTRES_NETNS_H
 
+#include <linux/list.h>
+#include <linux/wait.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -13,6 +15,15 @@ struct portres_net {
 	struct net *net;
 	struct portres_table table;
 	struct portres_bits bits;	/* under table.lock */
+	/*
+	 * Acquires waiting for a held block (PORTRES_F_WAIT), oldest first,
+	 * and a generation bumped whenever a block may have come free: all
+	 * under table.lock; nr_waiters is also read locklessly.
+	 */
+	struct list_head waiters;
+	unsigned int nr_waiters;
+	unsigned long wait_gen;
+	wait_queue_head_t wait_wq;
 };
 
 extern unsigned int portres_net_id;

@@ -8,6 +8,7 @@
 
 #include "ports.h"
 #include "resv.h"
+#include "wait.h"
 
 unsigned int max_ports_per_user = 1024;
 module_param(max_ports_per_user, uint, 0644);
@@ -119,6 +120,7 @@ void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
 	portres_bits_unclaim(&pn->bits, portres_sysctl_bits(pn->net), first,
 			     last, portres_wanted, pn);
 	portres_table_uncharge(t, uid, last - first + 1);
+	portres_wait_wake(pn);
 }
 
 /* Ends every reservation and forgets every socket of the namespace. */

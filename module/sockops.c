@@ -15,33 +15,34 @@
 #include "persist.h"
 #include "ports.h"
 #include "resv.h"
+#include "sockops.h"
+#include "wait.h"
 
-static int portres_acquire(struct sock *sk, int proto, void __user *arg)
+/* Reads and checks the request; allocates the reservation to be. */
+int portres_acquire_begin(struct portres_acquire *a, struct sock *sk,
+			  int proto, void __user *arg)
 {
 	struct net *net = sock_net(sk);
-	struct portres_net *pn = portres_net(net);
-	struct portres_table *t = &pn->table;
-	struct inet_port_reservation_instance in;
 	struct portres_resv *r;
-	struct portres_sock *ps;
-	unsigned int limit;
-	u16 start, n;
-	int err;
+	u16 start;
 
-	if (copy_from_user(&in, arg, sizeof(in)))
+	a->sk = sk;
+	a->pn = portres_net(net);
+	a->arg = arg;
+	if (copy_from_user(&a->in, arg, sizeof(a->in)))
 		return -EFAULT;
-	start = ntohs(in.reservation.start_port);
-	n = in.reservation.number_of_ports;
-	if (in.pad || !n || (u32)start + n - 1 > 65535)
+	start = ntohs(a->in.reservation.start_port);
+	a->n = a->in.reservation.number_of_ports;
+	if (a->in.pad || !a->n || (u32)start + a->n - 1 > 65535)
 		return -EINVAL;
 	if (start && inet_port_requires_bind_service(net, start) &&
 	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
 		return -EACCES;
 	/* Fail on a read-only buffer before anything exists. */
-	if (copy_to_user(arg, &in, sizeof(in)))
+	if (copy_to_user(arg, &a->in, sizeof(a->in)))
 		return -EFAULT;
-	limit = ns_capable(net->user_ns, CAP_NET_ADMIN) ?
-		UINT_MAX : READ_ONCE(max_ports_per_user);
+	a->limit = ns_capable(net->user_ns, CAP_NET_ADMIN) ?
+		   UINT_MAX : READ_ONCE(max_ports_per_user);
 
 	r = portres_resv_alloc();
 	if (!r)
@@ -52,31 +53,67 @@ static int portres_acquire(struct sock *sk, int proto, void __user *arg)
 	r->uid = current_euid();
 	r->owner = get_pid(task_tgid(current));
 	r->owner_key = sk;
-	get_task_comm(r->comm, current);
+	/* The process, also when an io_uring worker thread runs this. */
+	get_task_comm(r->comm, current->group_leader);
+	a->r = r;
+	return 0;
+}
 
-	mutex_lock(&t->lock);
-	ps = portres_table_sock_get(t, sk);
-	err = ps ? portres_resv_create(pn, r, n, limit) : -ENOMEM;
+/* Makes the reservation, owned by the socket. Under the table lock. */
+int portres_acquire_locked(struct portres_acquire *a)
+{
+	struct portres_table *t = &a->pn->table;
+	struct portres_sock *ps;
+	int err;
+
+	lockdep_assert_held(&t->lock);
+	ps = portres_table_sock_get(t, a->sk);
+	err = ps ? portres_resv_create(a->pn, a->r, a->n, a->limit) : -ENOMEM;
 	if (!err)
-		list_add(&r->owner_node, &ps->owned);
+		list_add(&a->r->owner_node, &ps->owned);
 	else
 		portres_table_sock_put_idle(t, ps);
-	mutex_unlock(&t->lock);
+	return err;
+}
 
+/* Tells the caller what it got; undoes the reservation if it cannot. */
+int portres_acquire_end(struct portres_acquire *a, int err)
+{
+	struct portres_table *t = &a->pn->table;
+	struct portres_resv *r = a->r;
+
+	if (!r)
+		return err;
 	if (!err) {
-		in.reservation.start_port = htons(r->first);
-		in.token.token = r->token;
-		if (copy_to_user(arg, &in, sizeof(in))) {
+		a->in.reservation.start_port = htons(r->first);
+		a->in.token.token = r->token;
+		if (copy_to_user(a->arg, &a->in, sizeof(a->in))) {
 			mutex_lock(&t->lock);
 			if (!r->dead)
-				portres_resv_end(pn, r);
-			portres_table_sock_put_idle(t, portres_table_sock(t, sk));
+				portres_resv_end(a->pn, r);
+			portres_table_sock_put_idle(t,
+						    portres_table_sock(t, a->sk));
 			mutex_unlock(&t->lock);
 			err = -EFAULT;
 		}
 	}
 	portres_resv_put(r);
+	a->r = NULL;
 	return err;
+}
+
+static int portres_acquire(struct sock *sk, int proto, void __user *arg)
+{
+	struct portres_acquire a = {};
+	int err;
+
+	err = portres_acquire_begin(&a, sk, proto, arg);
+	if (!err) {
+		mutex_lock(&a.pn->table.lock);
+		err = portres_acquire_locked(&a);
+		mutex_unlock(&a.pn->table.lock);
+	}
+	return portres_acquire_end(&a, err);
 }
 
 static int portres_associate(struct sock *sk, int proto, void __user *arg)
@@ -148,26 +185,30 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 	return err;
 }
 
-int portres_sock_ioctl(struct socket *sock, unsigned int cmd,
-		       unsigned long arg)
+/* One of the three socket operations on an inet socket. */
+int portres_sock_op(struct sock *sk, unsigned int cmd, void __user *arg)
 {
-	struct sock *sk = sock->sk;
-	int proto;
+	int proto = portres_sk_proto(sk);
 
-	if (!sk)
-		return -EINVAL;
-	proto = portres_sk_proto(sk);
 	if (proto < 0)
 		return -EOPNOTSUPP;
 	switch (cmd) {
 	case SIO_ACQUIRE_PORT_RESERVATION:
-		return portres_acquire(sk, proto, (void __user *)arg);
+		return portres_acquire(sk, proto, arg);
 	case SIO_ASSOCIATE_PORT_RESERVATION:
-		return portres_associate(sk, proto, (void __user *)arg);
+		return portres_associate(sk, proto, arg);
 	case SIO_RELEASE_PORT_RESERVATION:
-		return portres_release(sk, proto, (void __user *)arg);
+		return portres_release(sk, proto, arg);
 	}
-	return -ENOIOCTLCMD;
+	return -ENOTTY;
+}
+
+int portres_sock_ioctl(struct socket *sock, unsigned int cmd,
+		       unsigned long arg)
+{
+	if (!sock->sk)
+		return -EINVAL;
+	return portres_sock_op(sock->sk, cmd, (void __user *)arg);
 }
 
 /* The socket's last reference is going: end what was acquired on it. */
@@ -179,7 +220,7 @@ void portres_sock_closed(struct sock *sk)
 	struct portres_sock *ps;
 
 	/* Nothing can add an entry for a socket that is being released. */
-	if (!READ_ONCE(t->nr_socks))
+	if (!READ_ONCE(t->nr_socks) && !portres_wait_any(pn))
 		return;
 	mutex_lock(&t->lock);
 	ps = portres_table_sock(t, sk);
@@ -188,5 +229,6 @@ void portres_sock_closed(struct sock *sk)
 			portres_resv_end(pn, r);
 		portres_table_sock_drop(t, ps);
 	}
+	portres_wait_cancel_sock(pn, sk);
 	mutex_unlock(&t->lock);
 }
