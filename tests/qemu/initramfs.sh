@@ -37,6 +37,8 @@ readelf -l "$busybox" | grep -q 'Requesting program interpreter' &&
 	die "$busybox is dynamically linked; install busybox-static"
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/portres-initramfs.XXXXXX")
+# mktemp makes it 0700: unprivileged test children must reach /dev, /proc, /tests.
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,tests,examples}
 cp "$busybox" "$root/bin/busybox"
