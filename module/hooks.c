@@ -10,6 +10,7 @@
 
 #include <linux/delay.h>
 #include <linux/ftrace.h>
+#include <linux/compat.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <net/inet6_hashtables.h>
@@ -78,6 +79,47 @@ static int portres_inet6_ioctl(struct socket *sock, unsigned int cmd,
 	portres_leave();
 	return ret;
 }
+
+#ifdef CONFIG_COMPAT
+/*
+ * 32-bit callers: the structures have the same layout, only the pointer
+ * needs widening. inet_compat_ioctl is static; inet_stream_ops, which is
+ * exported, points at it.
+ */
+static int (*portres_inet_compat_ioctl_orig)(struct socket *sock,
+					     unsigned int cmd,
+					     unsigned long arg);
+
+static int portres_inet_compat_ioctl(struct socket *sock, unsigned int cmd,
+				     unsigned long arg)
+{
+	int ret;
+
+	portres_enter();
+	if (portres_is_sock_ioctl(cmd))
+		ret = portres_sock_ioctl(sock, cmd,
+					 (unsigned long)compat_ptr(arg));
+	else
+		ret = portres_inet_compat_ioctl_orig(sock, cmd, arg);
+	portres_leave();
+	return ret;
+}
+
+static int portres_inet6_compat_ioctl(struct socket *sock, unsigned int cmd,
+				      unsigned long arg)
+{
+	int ret;
+
+	portres_enter();
+	if (portres_is_sock_ioctl(cmd))
+		ret = portres_sock_ioctl(sock, cmd,
+					 (unsigned long)compat_ptr(arg));
+	else
+		ret = inet6_compat_ioctl(sock, cmd, arg);
+	portres_leave();
+	return ret;
+}
+#endif
 
 static int portres_tcp_get_port_orig(struct sock *sk, unsigned short snum,
 				     unsigned int unused)
@@ -175,6 +217,13 @@ static struct portres_hook portres_hooks[] = {
 	PORTRES_HOOK(inet6_hash_connect),
 	PORTRES_HOOK(inet_release),
 	PORTRES_HOOK(proc_do_large_bitmap),
+#ifdef CONFIG_COMPAT
+	{
+		.name = "inet_compat_ioctl",
+		.wrapper = (unsigned long)portres_inet_compat_ioctl,
+	},
+	PORTRES_HOOK(inet6_compat_ioctl),
+#endif
 };
 
 static void notrace portres_ftrace_thunk(unsigned long ip,
@@ -225,9 +274,26 @@ static long portres_inflight_sum(void)
 	return sum;
 }
 
+/* Hook targets that are only known at run time. */
+static void portres_hooks_resolve(void)
+{
+#ifdef CONFIG_COMPAT
+	int i;
+
+	portres_inet_compat_ioctl_orig = inet_stream_ops.compat_ioctl;
+	for (i = 0; i < ARRAY_SIZE(portres_hooks); i++)
+		if (portres_hooks[i].wrapper ==
+		    (unsigned long)portres_inet_compat_ioctl)
+			portres_hooks[i].target =
+				(unsigned long)portres_inet_compat_ioctl_orig;
+#endif
+}
+
 int portres_hooks_install(void)
 {
 	int i, err;
+
+	portres_hooks_resolve();
 
 	for (i = 0; i < ARRAY_SIZE(portres_hooks); i++) {
 		err = portres_hook_install(&portres_hooks[i]);
