@@ -5,6 +5,7 @@
  * a block. TCP connect() of an associated socket binds from the block
  * first, as bind(0) would.
  */
+#include <linux/bitops.h>
 #include <linux/random.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
@@ -54,35 +55,96 @@ static int portres_take(struct portres_bind *b, unsigned short snum,
 			struct portres_resv *mine, int refused)
 {
 	int err = b->get_port(b->sk, snum, b->hash2_nulladdr);
+	unsigned long *map;
 
 	if (err)
 		return err;
-	if (portres_port_allowed(b, mine))
-		return 0;
-	portres_unbind(b);
-	return refused;
+	if (!portres_port_allowed(b, mine)) {
+		portres_unbind(b);
+		return refused;
+	}
+	/* Pairs with smp_store_release() in portres_resv_track_inuse(). */
+	map = mine ? smp_load_acquire(&mine->inuse) : NULL;
+	if (map)
+		set_bit(snum - mine->first, map);
+	return 0;
 }
 
-/* bind(0) and autobind of an associated socket: any free port of its block. */
+/* Tries one free-looking port of the block: 0, 1 to go on, or an error. */
+static int portres_try_port(struct portres_bind *b, struct portres_resv *r,
+			    unsigned long *map, u32 bit)
+{
+	u16 port = r->first + bit;
+
+	if (portres_port_bound(sock_net(b->sk), b->proto, port)) {
+		if (map)
+			set_bit(bit, map);
+		return 1;
+	}
+	if (map)
+		clear_bit(bit, map);
+	if (!portres_take(b, port, r, -EADDRNOTAVAIL))
+		return 0;
+	return READ_ONCE(r->dead) ? -EADDRNOTAVAIL : 1;
+}
+
+/* Ports [from, to) of the block that the hint says are free. */
+static int portres_scan_hint(struct portres_bind *b, struct portres_resv *r,
+			     unsigned long *map, u32 from, u32 to)
+{
+	u32 bit;
+	int ret;
+
+	for (bit = find_next_zero_bit(map, to, from); bit < to;
+	     bit = find_next_zero_bit(map, to, bit + 1)) {
+		ret = portres_try_port(b, r, map, bit);
+		if (ret <= 0)
+			return ret;
+	}
+	return 1;
+}
+
+/* Ports [from, to) of the block, every one. */
+static int portres_scan_all(struct portres_bind *b, struct portres_resv *r,
+			    unsigned long *map, u32 from, u32 to)
+{
+	u32 bit;
+	int ret;
+
+	for (bit = from; bit < to; bit++) {
+		ret = portres_try_port(b, r, map, bit);
+		if (ret <= 0)
+			return ret;
+	}
+	return 1;
+}
+
+/*
+ * bind(0) and autobind of an associated socket: a free port of its block,
+ * from a random place on. The in-use hint skips taken ports in a nearly
+ * full block; if it finds nothing it may be stale (ports freed behind its
+ * back, TIME_WAIT gone), so every port is looked at once more.
+ */
 static int portres_bind_from_block(struct portres_bind *b,
 				   struct portres_resv *r)
 {
-	struct net *net = sock_net(b->sk);
+	/* Pairs with smp_store_release() in portres_resv_track_inuse(). */
+	unsigned long *map = smp_load_acquire(&r->inuse);
 	u32 n = r->last - r->first + 1;
 	u32 off = get_random_u32() % n;
-	u32 i;
+	int ret;
 
-	for (i = 0; i < n; i++) {
-		u16 port = r->first + (off + i) % n;
-
-		if (portres_port_bound(net, b->proto, port))
-			continue;
-		if (!portres_take(b, port, r, -EADDRNOTAVAIL))
-			return 0;
-		if (READ_ONCE(r->dead))
-			return -EADDRNOTAVAIL;
+	if (map) {
+		ret = portres_scan_hint(b, r, map, off, n);
+		if (ret > 0)
+			ret = portres_scan_hint(b, r, map, 0, off);
+		if (ret <= 0)
+			return ret;
 	}
-	return -EADDRINUSE;
+	ret = portres_scan_all(b, r, map, off, n);
+	if (ret > 0)
+		ret = portres_scan_all(b, r, map, 0, off);
+	return ret > 0 ? -EADDRINUSE : ret;
 }
 
 static int portres_bind_associated(struct portres_bind *b,

@@ -149,6 +149,7 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 		} else {
 			refcount_inc(&r->ref);
 			WRITE_ONCE(ps->assoc, r);
+			portres_resv_track_inuse(r);
 		}
 	}
 	mutex_unlock(&t->lock);
@@ -211,6 +212,13 @@ int portres_sock_ioctl(struct socket *sock, unsigned int cmd,
 	return portres_sock_op(sock->sk, cmd, (void __user *)arg);
 }
 
+/* The port of a closing associated socket is probably free again. */
+static void portres_inuse_forget(struct portres_resv *r, u16 port)
+{
+	if (r && r->inuse && port >= r->first && port <= r->last)
+		clear_bit(port - r->first, r->inuse);
+}
+
 /* The socket's last reference is going: end what was acquired on it. */
 void portres_sock_closed(struct sock *sk)
 {
@@ -227,6 +235,7 @@ void portres_sock_closed(struct sock *sk)
 	if (ps) {
 		list_for_each_entry_safe(r, tmp, &ps->owned, owner_node)
 			portres_resv_end(pn, r);
+		portres_inuse_forget(ps->assoc, inet_sk(sk)->inet_num);
 		portres_table_sock_drop(t, ps);
 	}
 	portres_wait_cancel_sock(pn, sk);

@@ -4,6 +4,7 @@
  * maple tree (O(log n), RCU lookups), tokens and sockets in hashes, and
  * the per-user quota.
  */
+#include <linux/bitmap.h>
 #include <linux/slab.h>
 #include <linux/pid.h>
 
@@ -59,6 +60,7 @@ static void portres_resv_free_rcu(struct rcu_head *head)
 	struct portres_resv *r = container_of(head, struct portres_resv, rcu);
 
 	put_pid(r->owner);
+	bitmap_free(r->inuse);
 	kfree(r);
 }
 
@@ -66,6 +68,18 @@ void portres_resv_put(struct portres_resv *r)
 {
 	if (r && refcount_dec_and_test(&r->ref))
 		call_rcu(&r->rcu, portres_resv_free_rcu);
+}
+
+/* Starts the in-use hint; without memory, bind(0) just probes every port. */
+void portres_resv_track_inuse(struct portres_resv *r)
+{
+	unsigned long *map;
+
+	if (r->inuse)
+		return;
+	map = bitmap_zalloc(r->last - r->first + 1, GFP_KERNEL_ACCOUNT);
+	/* Pairs with smp_load_acquire() on the bind path. */
+	smp_store_release(&r->inuse, map);
 }
 
 /*

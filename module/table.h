@@ -42,6 +42,12 @@ struct portres_resv {
 	struct pid *owner;		/* runtime: acquiring thread group */
 	const void *owner_key;		/* runtime: acquiring socket */
 	char comm[TASK_COMM_LEN];	/* runtime: acquiring command */
+	/*
+	 * Ports of the block that associated sockets took: a hint for the
+	 * next bind(0), made on first association, changed with atomic
+	 * bitops, checked against the socket tables before it is trusted.
+	 */
+	unsigned long *inuse;
 	refcount_t ref;			/* the table's, one per associated socket */
 	struct hlist_node token_node;	/* table->tokens */
 	struct list_head owner_node;	/* portres_sock->owned */
@@ -89,6 +95,7 @@ static inline bool portres_table_active(const struct portres_table *t)
 
 struct portres_resv *portres_resv_alloc(void);
 void portres_resv_put(struct portres_resv *r);
+void portres_resv_track_inuse(struct portres_resv *r);
 
 int portres_table_insert(struct portres_table *t, struct portres_resv *r);
 void portres_table_remove(struct portres_table *t, struct portres_resv *r);
