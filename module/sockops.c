@@ -227,9 +227,19 @@ void portres_sock_closed(struct sock *sk)
 	struct portres_resv *r, *tmp;
 	struct portres_sock *ps;
 
-	/* Nothing can add an entry for a socket that is being released. */
-	if (!READ_ONCE(t->nr_socks) && !portres_wait_any(pn))
-		return;
+	/*
+	 * Nothing can add an entry or a waiter for a socket that is being
+	 * released, so a lockless miss is final: most sockets pass here.
+	 */
+	if (!portres_wait_any(pn)) {
+		if (!READ_ONCE(t->nr_socks))
+			return;
+		rcu_read_lock();
+		ps = portres_table_sock(t, sk);
+		rcu_read_unlock();
+		if (!ps)
+			return;
+	}
 	mutex_lock(&t->lock);
 	ps = portres_table_sock(t, sk);
 	if (ps) {
