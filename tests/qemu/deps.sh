@@ -10,6 +10,8 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio gzip          # guest boot
 	linux-source-6.12 xz-utils perl                   # checkpatch.pl + its data
 	sparse gcc make libc6-dev                         # builds (static test binaries)
+	liburing-dev                                      # libportres async API, async_* tests
+	dkms                                              # make install check (dkms build)
 )
 
 missing=()

@@ -11,6 +11,9 @@
 #include <wctype.h>
 
 #include "portres/winsock_compat.h"
+#include "internal.h"
+
+#define wsa_fail portres__wsa_fail
 
 /* ---- last error ---- */
 
@@ -38,7 +41,7 @@ int WSAGetLastError(void)
 	return portres_errno_to_wsa(errno);
 }
 
-static int wsa_fail(int err)
+int portres__wsa_fail(int err)
 {
 	errno = err;
 	WSASetLastError(portres_errno_to_wsa(err));
@@ -126,49 +129,70 @@ int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
 	     LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
 	     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
 {
-	struct inet_port_reservation_instance inst;
-	struct inet_port_reservation_token tok;
+	INET_PORT_RESERVATION_INSTANCE *out = NULL;
+	union portres__wsa_arg a;
+	unsigned int flags = 0;
+	DWORD code = dwIoControlCode;
 
-	/* Overlapped completion (WSA_IO_PENDING) is not implemented. */
-	if (lpOverlapped || lpCompletionRoutine)
+	/* Completion routines need alertable waits: not implemented. */
+	if (lpCompletionRoutine)
 		return wsa_fail(EOPNOTSUPP);
-	if (!lpcbBytesReturned)
+	if (!lpcbBytesReturned && !lpOverlapped)
 		return wsa_fail(EFAULT);
-	*lpcbBytesReturned = 0;
+	if (lpcbBytesReturned)
+		*lpcbBytesReturned = 0;
 
-	switch (dwIoControlCode) {
-	case SIO_ACQUIRE_PORT_RESERVATION: {
-		INET_PORT_RESERVATION_INSTANCE *out = lpvOutBuffer;
-
+	memset(&a, 0, sizeof(a));
+	switch (code) {
+	case PORTRES_SIO_ACQUIRE_PORT_RESERVATION_WAIT:
+		/* Linux extension: a wait makes sense overlapped only. */
+		if (!lpOverlapped)
+			return wsa_fail(EINVAL);
+		code = SIO_ACQUIRE_PORT_RESERVATION;
+		flags = PORTRES_F_WAIT;
+		/* fall through */
+	case SIO_ACQUIRE_PORT_RESERVATION:
 		if (!lpvInBuffer || !lpvOutBuffer)
 			return wsa_fail(EFAULT);
 		if (cbInBuffer < sizeof(INET_PORT_RANGE) ||
 		    cbOutBuffer < sizeof(INET_PORT_RESERVATION_INSTANCE))
 			return wsa_fail(EINVAL);
-		memset(&inst, 0, sizeof(inst));
-		memcpy(&inst.reservation, lpvInBuffer, sizeof(inst.reservation));
-		if (ioctl(s, SIO_ACQUIRE_PORT_RESERVATION, &inst))
-			return wsa_fail(errno);
-		memset(out, 0, sizeof(*out));
-		out->Reservation.StartPort = inst.reservation.start_port;
-		out->Reservation.NumberOfPorts = inst.reservation.number_of_ports;
-		out->Token.Token = inst.token.token;
-		*lpcbBytesReturned = sizeof(*out);
-		return 0;
-	}
+		memcpy(&a.inst.reservation, lpvInBuffer,
+		       sizeof(a.inst.reservation));
+		out = lpvOutBuffer;
+		break;
 	case SIO_ASSOCIATE_PORT_RESERVATION:
 	case SIO_RELEASE_PORT_RESERVATION:
 		if (!lpvInBuffer)
 			return wsa_fail(EFAULT);
 		if (cbInBuffer < sizeof(INET_PORT_RESERVATION_TOKEN))
 			return wsa_fail(EINVAL);
-		memcpy(&tok, lpvInBuffer, sizeof(tok));
-		if (ioctl(s, dwIoControlCode, &tok))
-			return wsa_fail(errno);
-		return 0;
+		memcpy(&a.tok, lpvInBuffer, sizeof(a.tok));
+		break;
+	default:
+		/* Only the port reservation codes are known here. */
+		return wsa_fail(EOPNOTSUPP);
 	}
-	/* Only the port reservation codes are known here. */
-	return wsa_fail(EOPNOTSUPP);
+
+	if (lpOverlapped) {
+		/* Overlapped support is linked in (overlapped.o) or not. */
+		if (!portres__wsa_overlapped)
+			return wsa_fail(EOPNOTSUPP);
+		return portres__wsa_overlapped(s, code, flags, &a, out,
+					       out ? sizeof(*out) : 0,
+					       lpOverlapped);
+	}
+
+	if (ioctl(s, code, out ? (void *)&a.inst : (void *)&a.tok))
+		return wsa_fail(errno);
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		out->Reservation.StartPort = a.inst.reservation.start_port;
+		out->Reservation.NumberOfPorts = a.inst.reservation.number_of_ports;
+		out->Token.Token = a.inst.token.token;
+		*lpcbBytesReturned = sizeof(*out);
+	}
+	return 0;
 }
 
 /* ---- persistent reservations ---- */

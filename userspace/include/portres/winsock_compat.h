@@ -8,8 +8,9 @@
  *   - INET_PORT_RANGE, INET_PORT_RESERVATION_TOKEN and
  *     INET_PORT_RESERVATION_INSTANCE with the Windows field names and the
  *     layout of the uapi structures;
- *   - WSAIoctl() for SIO_ACQUIRE/ASSOCIATE/RELEASE_PORT_RESERVATION
- *     (synchronous only), WSAGetLastError(), WSAStartup() and friends;
+ *   - WSAIoctl() for SIO_ACQUIRE/ASSOCIATE/RELEASE_PORT_RESERVATION,
+ *     synchronous or overlapped (see "Overlapped operations" below),
+ *     WSAGetLastError(), WSAStartup() and friends;
  *   - Create/Delete/LookupPersistent{Tcp,Udp}PortReservation() with the
  *     Windows return codes;
  *   - wmain(), wprintf() with Microsoft's format letters (%s and %ws are
@@ -123,16 +124,87 @@ typedef struct WSAData {
 	char szSystemStatus[WSASYS_STATUS_LEN + 1];
 } WSADATA, *LPWSADATA;
 
-/* Opaque here: overlapped I/O is not supported (WSAEOPNOTSUPP). */
-typedef struct _WSAOVERLAPPED WSAOVERLAPPED, *LPWSAOVERLAPPED;
+/*
+ * ---- Overlapped operations ----
+ *
+ * WSAIoctl() with a non-NULL lpOverlapped (and lpCompletionRoutine NULL)
+ * submits the operation as IORING_OP_URING_CMD on /dev/portres and returns
+ * SOCKET_ERROR with WSAGetLastError() == WSA_IO_PENDING; argument errors
+ * it can see at once (NULL or short buffers, unknown code) fail at once as
+ * in the synchronous form. Completion is reported as on Windows: the
+ * overlapped's Internal leaves STATUS_PENDING (HasOverlappedIoCompleted()),
+ * its hEvent (if not NULL) is signaled, and WSAGetOverlappedResult() gives
+ * TRUE and the byte count, or FALSE with WSAGetLastError() set from the
+ * kernel's result (DESIGN.md's table; a canceled operation gives
+ * WSA_OPERATION_ABORTED). The output buffer, the overlapped and its event
+ * must stay valid until then, as on Windows; like NtDeviceIoControlFile,
+ * WSAIoctl resets hEvent when it starts the operation.
+ *
+ * Design: one process-wide io_uring (256 entries, made on first use) and
+ * one completion thread that reaps its CQEs: for each it copies the result
+ * into the caller's output buffer and the overlapped, signals hEvent and
+ * wakes WSAGetOverlappedResult(fWait = TRUE). Events are eventfds
+ * (WSAEVENT points to a small object; WSAEventFd() gives the descriptor for
+ * poll/epoll; readable = signaled). Manual-reset, as WSACreateEvent's.
+ * The operation runs in an io-wq worker of the submitting thread: it is
+ * canceled (WSA_OPERATION_ABORTED) when that thread exits, when the
+ * socket is closed, or by CancelIoEx(). A child made by fork() starts with
+ * no ring; operations its parent started complete in the parent only.
+ *
+ * Not supported: lpCompletionRoutine (completion routines need alertable
+ * waits: WSAEOPNOTSUPP), alertable waits (fAlertable is ignored).
+ *
+ * PORTRES_SIO_ACQUIRE_PORT_RESERVATION_WAIT is a Linux extension, overlapped
+ * only: SIO_ACQUIRE_PORT_RESERVATION with PORTRES_F_WAIT (a specific block
+ * that another reservation holds is waited for instead of failing).
+ *
+ * Programs linked with the static libportres.a that use these functions
+ * also need -luring (liburing); the synchronous API does not.
+ */
+typedef uintptr_t ULONG_PTR;
+typedef intptr_t HANDLE;	/* so that (HANDLE)socket compiles */
+typedef struct portres_wsaevent *WSAEVENT, **LPWSAEVENT;
+
+typedef struct _WSAOVERLAPPED {
+	ULONG_PTR Internal;	/* STATUS_PENDING, else the WSA error (0 = ok) */
+	ULONG_PTR InternalHigh;	/* bytes transferred */
+	union {
+		struct {
+			DWORD Offset;	/* unused for sockets */
+			DWORD OffsetHigh;
+		};
+		void *Pointer;
+	};
+	WSAEVENT hEvent;	/* NULL or a WSACreateEvent() event */
+} WSAOVERLAPPED, *LPWSAOVERLAPPED, OVERLAPPED, *LPOVERLAPPED;
+
 typedef void (*LPWSAOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwError,
 						   DWORD cbTransferred,
 						   LPWSAOVERLAPPED lpOverlapped,
 						   DWORD dwFlags);
 
+#define STATUS_PENDING			0x103UL
+#define HasOverlappedIoCompleted(ov)					\
+	(__atomic_load_n(&(ov)->Internal, __ATOMIC_ACQUIRE) != STATUS_PENDING)
+
+#define WSA_INVALID_EVENT		((WSAEVENT)NULL)
+#define WSA_MAXIMUM_WAIT_EVENTS		64
+#define WSA_INFINITE			0xFFFFFFFFUL
+#define WSA_WAIT_EVENT_0		0UL
+#define WSA_WAIT_IO_COMPLETION		0xC0UL
+#define WSA_WAIT_TIMEOUT		0x102UL
+#define WSA_WAIT_FAILED			0xFFFFFFFFUL
+
+/* Linux extension, overlapped only: acquire with PORTRES_F_WAIT. */
+#define PORTRES_SIO_ACQUIRE_PORT_RESERVATION_WAIT \
+	_IOWR(PORTRES_IOC_MAGIC, 0x81, struct inet_port_reservation_instance)
+
 /* Error codes (winerror.h values). */
 #define WSA_IO_PENDING		997
+#define WSA_IO_INCOMPLETE	996
 #define WSA_OPERATION_ABORTED	995
+#define WSA_INVALID_HANDLE	6
+#define WSA_INVALID_PARAMETER	87
 #define WSAEINTR		10004
 #define WSAEBADF		10009
 #define WSAEACCES		10013
@@ -177,6 +249,20 @@ int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
 	     DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
 	     LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
 	     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+
+/* Events (eventfds) and overlapped results: see "Overlapped operations". */
+WSAEVENT WSACreateEvent(void);
+BOOL WSACloseEvent(WSAEVENT hEvent);
+BOOL WSASetEvent(WSAEVENT hEvent);
+BOOL WSAResetEvent(WSAEVENT hEvent);
+DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
+			       BOOL fWaitAll, DWORD dwTimeout, BOOL fAlertable);
+BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+			    LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags);
+/* Cancel lpOverlapped's operation on hFile (NULL: all of hFile's). */
+BOOL CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+/* The eventfd behind an event, for poll()/epoll (Linux only). */
+int WSAEventFd(WSAEVENT hEvent);
 
 /* Linux errno (positive) -> WSA error code (DESIGN.md "Errors"). */
 int portres_errno_to_wsa(int err);
