@@ -72,6 +72,18 @@ for k in "${kernels[@]}"; do
 	mkdir -p "$klog"
 	: >"$klog/console.log"
 	: >"$klog/tests.log"
+	korder=$order ktmo=$PORTRES_BOOT_TIMEOUT
+	if [[ $k == debug ]]; then
+		# Built once per machine (about 10 minutes), cached outside the tree.
+		if ! tests/debug-kernel/build.sh 2>&1 >/dev/null | indent; then
+			fail "debug kernel build (tests/debug-kernel/build.sh)"
+			continue
+		fi
+		pass "debug kernel build"
+		# ORDER with longer timeouts, then ORDER.debug (stress, faults).
+		read -r korder ktmo < <(tests/debug-kernel/order.sh "$order" \
+			"$PORTRES_BUILD/debug/ORDER")
+	fi
 	if ! out=$("$Q/build-module.sh" "$k" 2>&1); then
 		fail "module build (W=1) for $k"
 		tail -n 30 <<<"$out" | indent
@@ -84,7 +96,7 @@ for k in "${kernels[@]}"; do
 
 	img=$PORTRES_BUILD/$k/initramfs.cpio.gz
 	if ! out=$("$Q/initramfs.sh" -o "$img" -k "$PORTRES_BUILD/$k/portres.ko" \
-		-t "$sel" -r "$order" -e "$PORTRES_BUILD/examples" 2>&1); then
+		-t "$sel" -r "$korder" -e "$PORTRES_BUILD/examples" 2>&1); then
 		fail "initramfs for $k"
 		indent <<<"$out"
 		continue
@@ -92,10 +104,11 @@ for k in "${kernels[@]}"; do
 
 	start=$SECONDS
 	brc=0
-	"$Q/boot.sh" "$k" "$img" "$klog/console.log" "$klog/tests.log" 2>"$klog/boot.err" || brc=$?
+	PORTRES_BOOT_TIMEOUT=$ktmo "$Q/boot.sh" "$k" "$img" "$klog/console.log" \
+		"$klog/tests.log" 2>"$klog/boot.err" || brc=$?
 	secs=$((SECONDS - start))
 	if ((brc == 124)); then
-		fail "boot: guest hung, killed after ${PORTRES_BOOT_TIMEOUT}s"
+		fail "boot: guest hung, killed after ${ktmo}s"
 	elif ((brc != 0)); then
 		fail "boot: qemu exited with status $brc"
 		indent <"$klog/boot.err"
@@ -103,11 +116,17 @@ for k in "${kernels[@]}"; do
 		echo "  guest ran ${secs}s"
 	fi
 
-	res=$("$Q/parse-results.sh" "$order" "$klog/tests.log")
+	res=$("$Q/parse-results.sh" "$korder" "$klog/tests.log")
+	if [[ $k == debug ]]; then
+		# The module's KUnit suites ran at the first insmod: each case counts.
+		res+=$'\n'$("$Q/parse-kunit.sh" "$klog/console.log")
+	fi
 	grep -v '^@@count ' <<<"$res" || true
-	read -r _ p f < <(grep '^@@count ' <<<"$res")
-	passed=$((passed + p)) failed=$((failed + f))
-	if ((f)) && ! grep -q PORTRES-DONE "$klog/tests.log"; then
+	kf=0
+	while read -r _ p f; do
+		passed=$((passed + p)) failed=$((failed + f)) kf=$((kf + f))
+	done < <(grep '^@@count ' <<<"$res")
+	if ((kf)) && ! grep -q PORTRES-DONE "$klog/tests.log"; then
 		echo "    console tail:"
 		tr -d '\r' <"$klog/console.log" | tail -n 20 | indent
 	fi

@@ -17,6 +17,12 @@ log=${3:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
 tlog=${4:-/dev/null}
 kernel=/boot/vmlinuz-$kver
 tmo=${PORTRES_BOOT_TIMEOUT:-900}
+mem=${PORTRES_QEMU_MEM:-1024}
+if [[ $kver == debug ]]; then
+	# The debug test kernel: KASAN's shadow and lockdep want more memory.
+	kernel=$(portres_kdir debug)/arch/x86/boot/bzImage
+	mem=${PORTRES_QEMU_MEM:-2048}
+fi
 
 [[ -e $kernel ]] || die "no kernel image $kernel"
 [[ -r $kernel ]] || die "$kernel is not readable (Debian makes it root-only: run as root)"
@@ -37,7 +43,7 @@ append="console=ttyS0,115200 panic=-1 printk.time=1 loglevel=7 ${PORTRES_APPEND:
 start=$SECONDS
 rc=0
 timeout -k 10 "$tmo" qemu-system-x86_64 \
-	-accel tcg -smp 2 -m "${PORTRES_QEMU_MEM:-1024}" \
+	-accel tcg -smp 2 -m "$mem" \
 	-nographic -nodefaults -no-user-config -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	"${console[@]}" -serial "file:$tlog" \

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kver=${1:?usage: build-module.sh <kernel-version>}
-kdir=/lib/modules/$kver/build
+kdir=$(portres_kdir "$kver")
 [[ -d $kdir ]] || die "no build dir $kdir (is linux-headers-$kver installed?)"
 
 out=$PORTRES_BUILD/$kver

@@ -52,6 +52,10 @@ mark "PORTRES-BOOTED kernel=$(uname -r)"
 # shellcheck disable=SC2086 # PORTRES_INSMOD_ARGS is a list of name=value words
 if insmod /portres.ko $PORTRES_INSMOD_ARGS; then
 	mark PORTRES-INSMOD-OK
+	# A kernel with KUnit ran the module's suites during that insmod
+	# (parse-kunit.sh reads them); tests that reload the module skip them.
+	f=/sys/module/kunit/parameters/filter_glob
+	[ ! -w $f ] || echo portres-kunit-ran-at-first-load >$f
 else
 	mark "PORTRES-INSMOD-FAILED rc=$?"
 	finish

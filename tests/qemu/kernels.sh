@@ -32,4 +32,6 @@ for series in 6.12 6.1; do
 		rc=1
 	}
 done
+# The debug test kernel (tests/debug-kernel/), built on first use.
+[[ ${PORTRES_DEBUG_KERNEL:-1} == 0 ]] || echo debug
 exit $rc

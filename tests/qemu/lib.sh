@@ -18,6 +18,17 @@ note() {
 	echo ">> $*" >&2
 }
 
+# The kernel build tree for a tier: Debian's headers, or for "debug" the
+# debug test kernel's cache (built by tests/debug-kernel/build.sh).
+portres_kdir() {
+	if [[ $1 == debug ]]; then
+		"$PORTRES_ROOT/tests/debug-kernel/build.sh" --dir ||
+			die "the debug kernel is not built (tests/debug-kernel/build.sh)"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
+
 # One make test/demo at a time per tree: they share tests/build/.
 portres_lock() {
 	mkdir -p "$PORTRES_BUILD"

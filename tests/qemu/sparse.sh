@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kver=${1:?usage: sparse.sh <kernel-version>}
-kdir=/lib/modules/$kver/build
+kdir=$(portres_kdir "$kver")
 src=$PORTRES_BUILD/$kver/src
 log=$PORTRES_LOGS/$kver/sparse.log
 [[ -d $src ]] || die "no built tree $src (run build-module.sh $kver first)"
