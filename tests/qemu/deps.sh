@@ -10,6 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio gzip          # guest boot
 	linux-source-6.12 xz-utils perl                   # checkpatch.pl + its data
 	sparse gcc make libc6-dev                         # builds (static test binaries)
+	gcc-multilib libc6-dev-i386                       # compat32 selftest (gcc -m32 -static)
 	liburing-dev                                      # libportres async API, async_* tests
 	dkms                                              # make install check (dkms build)
 )
