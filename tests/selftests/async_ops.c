@@ -173,7 +173,7 @@ static int command_errors(void)
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int unx = socket(AF_UNIX, SOCK_STREAM, 0);
 	int raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
-	int closed = xsock(AF_INET, IPPROTO_TCP);
+	int closed = 999;	/* not open: EBADF */
 	struct {
 		__u32 op;
 		int fd;
@@ -199,7 +199,7 @@ static int command_errors(void)
 	size_t i;
 
 	CHECK(devnull >= 0 && unx >= 0 && raw >= 0, "set-up sockets");
-	close(closed);
+	CHECK(fcntl(closed, F_GETFD) < 0 && errno == EBADF, "fd %d open", closed);
 	xring(&r, 32);
 	for (i = 0; i < 8; i++)
 		inst_set(&inst[i], 14000 + i, 1);
