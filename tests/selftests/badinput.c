@@ -20,9 +20,9 @@
 #include <linux/netlink.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -569,15 +569,50 @@ static int other_inet_protocols_are_eopnotsupp(void)
 	return 0;
 }
 
+static int sock_proto(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len))
+		die("SO_PROTOCOL: %s", strerror(errno));
+	return v;
+}
+
+/* The TCP state of fd, as TCP_INFO reports it. */
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO: %s", strerror(errno));
+	return ti.tcpi_state;
+}
+
+static int wait_tcp_state(int fd, int state)
+{
+	int i;
+
+	for (i = 0; i < 2000 && tcp_state(fd) != state; i++)
+		usleep(1000);
+	CHECK(tcp_state(fd) == state, "TCP state %d, waited for %d",
+	      tcp_state(fd), state);
+	return 0;
+}
+
 /*
  * Acquire works on a TCP or UDP socket in any state; associate is EINVAL
- * once the socket has a port. The reservation made is a working one.
+ * when the socket holds a port (want -EINVAL), else it works (want 0).
+ * Either way the answer agrees with bind(): an associated socket's bind(0)
+ * takes a port of the block, a refused one's bind() is EINVAL too. The
+ * reservation made is a working one (an outsider's bind is EACCES).
  */
-static int state_case(int fd, uint16_t port, const char *what)
+static int state_case(int fd, uint16_t port, const char *what, int want)
 {
-	int bound = local_port(fd) > 0, o, err;
-	uint64_t t;
 	struct inet_port_reservation_instance got;
+	int o, err;
+	uint64_t t;
 
 	err = acquire(fd, port, 2, &got);
 	CHECK(err == 0, "%s: acquire: %s", what, tap_errname(-err));
@@ -585,15 +620,24 @@ static int state_case(int fd, uint16_t port, const char *what)
 	CHECK(t && ntohs(got.reservation.start_port) == port,
 	      "%s: granted %u token %016llx", what,
 	      ntohs(got.reservation.start_port), (unsigned long long)t);
-	o = xsock(AF_INET, TCP);
+	o = xsock(AF_INET, sock_proto(fd));
 	err = bind_port(o, port + 1);
 	close(o);
 	CHECK(err == -EACCES, "%s: outsider bind into the block: %s", what,
 	      tap_errname(-err));
 	err = associate(fd, t);
-	CHECK(err == (bound ? -EINVAL : 0), "%s (port %d): associate: expected %s, got %s",
-	      what, local_port(fd), tap_errname(bound ? EINVAL : 0),
-	      tap_errname(-err));
+	CHECK(err == want, "%s: associate: expected %s, got %s", what,
+	      tap_errname(-want), tap_errname(-err));
+	if (!err) {
+		err = bind_port(fd, 0);
+		CHECK(err == 0 && port_in(local_port(fd), port, 2),
+		      "%s: associated bind(0): %s, port %d", what,
+		      tap_errname(-err), local_port(fd));
+	} else {
+		err = bind_port(fd, 12690);
+		CHECK(err == -EINVAL, "%s: associate said bound, bind() says %s",
+		      what, tap_errname(-err));
+	}
 	err = release(fd, t);
 	CHECK(err == 0, "%s: release: %s", what, tap_errname(-err));
 	return 0;
@@ -601,45 +645,68 @@ static int state_case(int fd, uint16_t port, const char *what)
 
 static int socket_states_listening_connected_shut_down(void)
 {
-	int l, c, s, u, v, x, y;
+	int l, c, s, u, v, x, y, z;
 
 	begin();
 	/* Listening. */
 	l = xlistener(AF_INET6, 12600);
-	CHECK_PASS(state_case(l, 12610, "listening"));
+	CHECK_PASS(state_case(l, 12610, "listening", -EINVAL));
 	/* Connected client (autobound) and the accepted socket. */
 	c = xsock(AF_INET, TCP);
 	CHECK_OK(connect_port(c, 12600));
 	s = xaccept(l);
-	CHECK_PASS(state_case(c, 12612, "connected client"));
-	CHECK_PASS(state_case(s, 12614, "accepted"));
-	/* Shut down, both ways and one way. */
+	CHECK_PASS(state_case(c, 12612, "connected client", -EINVAL));
+	CHECK_PASS(state_case(s, 12614, "accepted", -EINVAL));
+	/* Shut down both ways; the peer has not closed: FIN_WAIT2, bound. */
 	CHECK(shutdown(c, SHUT_RDWR) == 0, "shutdown: %s", strerror(errno));
+	CHECK_PASS(wait_tcp_state(c, TCP_FIN_WAIT2));
+	CHECK_PASS(state_case(c, 12616, "client shut down (FIN_WAIT2)",
+			      -EINVAL));
+	/*
+	 * The peer shuts down too: the accepted socket goes LAST_ACK ->
+	 * CLOSED and gives its port back (it never bound one itself), so it
+	 * is unbound for bind() and for associate.
+	 */
 	CHECK(shutdown(s, SHUT_WR) == 0, "shutdown: %s", strerror(errno));
-	CHECK_PASS(state_case(c, 12616, "client after shutdown(RDWR)"));
-	CHECK_PASS(state_case(s, 12618, "accepted after shutdown(WR)"));
-	/* A listener that was shut down (back to CLOSE, still bound). */
+	CHECK_PASS(wait_tcp_state(s, TCP_CLOSE));
+	CHECK_PASS(state_case(s, 12618, "accepted, shut down and closed", 0));
+	/*
+	 * The client's port now lives in a TIME_WAIT entry; the socket itself
+	 * is CLOSED and unbound for the kernel (bind() would work), although
+	 * getsockname() still shows the old port: associate works.
+	 */
+	CHECK_PASS(wait_tcp_state(c, TCP_CLOSE));
+	CHECK_PASS(state_case(c, 12620, "client after TIME_WAIT took its port",
+			      0));
+	/* A listener that was shut down: CLOSED, still bound to its port. */
 	CHECK(shutdown(l, SHUT_RDWR) == 0, "shutdown listener: %s",
 	      strerror(errno));
-	CHECK_PASS(state_case(l, 12620, "listener after shutdown"));
+	CHECK_PASS(state_case(l, 12622, "listener after shutdown", -EINVAL));
 	/* Unbound, shutdown() refused: still a plain fresh socket. */
 	x = xsock(AF_INET, TCP);
 	CHECK(shutdown(x, SHUT_RDWR) < 0 && errno == ENOTCONN,
 	      "shutdown of a fresh TCP socket");
-	CHECK_PASS(state_case(x, 12622, "fresh TCP after failed shutdown"));
-	/* A refused connect: associate follows whether a port stayed. */
+	CHECK_PASS(state_case(x, 12624, "fresh TCP after failed shutdown", 0));
+	/* A refused connect gives the autobound port back. */
 	y = xsock(AF_INET, TCP);
 	CHECK_ERR(connect_port(y, 12699), -ECONNREFUSED);
-	CHECK_PASS(state_case(y, 12624, "TCP after refused connect"));
+	CHECK_PASS(state_case(y, 12626, "TCP after refused connect", 0));
+	/* Explicitly bound, then a refused connect: keeps its port. */
+	z = xsock(AF_INET6, TCP);
+	CHECK_OK(bind_port(z, 12698));
+	CHECK_ERR(connect_port(z, 12699), -ECONNREFUSED);
+	CHECK_PASS(state_case(z, 12628, "bound TCP after refused connect",
+			      -EINVAL));
 	/* UDP: bound, connected, connected then shut down. */
 	u = xsock(AF_INET, UDP);
 	CHECK_OK(bind_port(u, 12630));
-	CHECK_PASS(state_case(u, 12632, "bound UDP"));
+	CHECK_PASS(state_case(u, 12632, "bound UDP", -EINVAL));
 	v = xsock(AF_INET6, UDP);
 	CHECK_OK(connect_port(v, 12630));
-	CHECK_PASS(state_case(v, 12634, "connected UDP"));
+	CHECK_PASS(state_case(v, 12634, "connected UDP", -EINVAL));
 	CHECK(shutdown(v, SHUT_RDWR) == 0, "shutdown UDP: %s", strerror(errno));
-	CHECK_PASS(state_case(v, 12636, "connected UDP after shutdown"));
+	CHECK_PASS(state_case(v, 12636, "connected UDP after shutdown",
+			      -EINVAL));
 	close(c);
 	close(s);
 	close(l);
@@ -647,6 +714,7 @@ static int socket_states_listening_connected_shut_down(void)
 	close(v);
 	close(x);
 	close(y);
+	close(z);
 	return 0;
 }
 
@@ -655,14 +723,12 @@ static int socket_states_listening_connected_shut_down(void)
 static int closed_and_non_socket_fds(void)
 {
 	char path[] = "/tmp/badinput.XXXXXX";
-	int fds[6], i, closed, ctl;
-	const char *names[6] = {
+	int fds[5], pp[2], i, closed, ctl, s;
+	const char *names[5] = {
 		"regular file", "/dev/null", "eventfd", "pipe", "/dev/portres",
-		"epoll",
 	};
 	struct portres_persistent p = preq(TCP, 12700, 1, ANY_ID, ANY_ID);
 	static struct snap before;
-	int s;
 
 	begin();
 	fds[0] = mkostemp(path, O_CLOEXEC);
@@ -670,36 +736,35 @@ static int closed_and_non_socket_fds(void)
 	unlink(path);
 	fds[1] = open("/dev/null", O_RDWR | O_CLOEXEC);
 	fds[2] = eventfd(0, EFD_CLOEXEC);
-	{
-		int pp[2];
-
-		CHECK(pipe2(pp, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
-		fds[3] = pp[0];
-	}
+	CHECK(pipe2(pp, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+	fds[3] = pp[0];
 	fds[4] = xctl_open();
-	fds[5] = epoll_create1(EPOLL_CLOEXEC);
-	for (i = 0; i < 6; i++) {
+	ctl = fds[4];
+	s = xsock(AF_INET, TCP);
+	/* Not files of ours (an epoll fd has ioctls of its own since 6.9). */
+	for (i = 0; i < 5; i++) {
 		CHECK(fds[i] >= 0, "%s: %s", names[i], strerror(errno));
 		CHECK_PASS(all_three(fds[i], -ENOTTY, names[i]));
 	}
+	/* Closed: nothing may reuse the number before the checks. */
 	closed = xsock(AF_INET, TCP);
 	close(closed);
 	CHECK_PASS(all_three(closed, -EBADF, "closed fd"));
+	CHECK_ERR(io(closed, PORTRES_IOC_CREATE_PERSISTENT, &p), -EBADF);
 	CHECK_PASS(all_three(-1, -EBADF, "fd -1"));
 	CHECK_PASS(all_three(100000, -EBADF, "fd 100000"));
 
 	/* Control-device ioctls on a socket or another file: ENOTTY. */
-	ctl = fds[4];
-	s = xsock(AF_INET, TCP);
 	snap_take(&before);
 	CHECK_ERR(io(s, PORTRES_IOC_CREATE_PERSISTENT, &p), -ENOTTY);
 	CHECK_ERR(io(s, PORTRES_IOC_LOOKUP_PERSISTENT, &p), -ENOTTY);
 	CHECK_ERR(io(fds[1], PORTRES_IOC_CREATE_PERSISTENT, &p), -ENOTTY);
-	CHECK_ERR(io(closed, PORTRES_IOC_CREATE_PERSISTENT, &p), -EBADF);
+	CHECK_ERR(io(fds[0], PORTRES_IOC_CREATE_PERSISTENT, &p), -ENOTTY);
 	CHECK_PASS(snap_same(&before, "control ioctls on other files"));
 	CHECK_ERR(plookup(ctl, TCP, 12700, 1, NULL), -ENOENT);
 	close(s);
-	for (i = 0; i < 6; i++)
+	close(pp[1]);
+	for (i = 0; i < 5; i++)
 		close(fds[i]);
 	return 0;
 }
