@@ -208,15 +208,20 @@ struct portres_hook {
 	.wrapper = (unsigned long)(portres_##fn),		\
 }
 
+/*
+ * Installed in this order, removed in the reverse one: the ioctls, which
+ * make reservations, come last, so that no reservation can exist without
+ * the hooks that enforce it and end it with its socket (inet_release).
+ */
 static struct portres_hook portres_hooks[] = {
-	PORTRES_HOOK(inet_ioctl),
-	PORTRES_HOOK(inet6_ioctl),
 	PORTRES_HOOK(inet_csk_get_port),
 	PORTRES_HOOK(udp_lib_get_port),
 	PORTRES_HOOK(inet_hash_connect),
 	PORTRES_HOOK(inet6_hash_connect),
 	PORTRES_HOOK(inet_release),
 	PORTRES_HOOK(proc_do_large_bitmap),
+	PORTRES_HOOK(inet_ioctl),
+	PORTRES_HOOK(inet6_ioctl),
 #ifdef CONFIG_COMPAT
 	{
 		.name = "inet_compat_ioctl",
@@ -312,7 +317,7 @@ void portres_hooks_remove(void)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(portres_hooks); i++)
+	for (i = ARRAY_SIZE(portres_hooks) - 1; i >= 0; i--)
 		portres_hook_uninstall(&portres_hooks[i]);
 	/* Whoever was redirected but had not counted itself has now. */
 	synchronize_rcu_tasks();
