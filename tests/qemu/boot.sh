@@ -6,7 +6,8 @@
 # terminal if it is "-"; the guest's second port (ttyS1, test output) goes to
 # <tests-log> (default: /dev/null). The guest ends with reboot -f, which
 # -no-reboot turns into a QEMU exit; PORTRES_BOOT_TIMEOUT (s, default 900)
-# bounds a hung guest. Extra kernel arguments: PORTRES_APPEND.
+# bounds a hung guest. Extra kernel arguments: PORTRES_APPEND; extra QEMU
+# arguments (split at spaces, e.g. a -drive): PORTRES_QEMU_EXTRA.
 # Exit status: QEMU's, 124 on timeout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +41,8 @@ fi
 
 # panic=-1 + -no-reboot: a panic ends the VM at once instead of hanging.
 append="console=ttyS0,115200 panic=-1 printk.time=1 loglevel=7 ${PORTRES_APPEND:-}"
+extra=()
+[[ -z ${PORTRES_QEMU_EXTRA:-} ]] || read -ra extra <<<"$PORTRES_QEMU_EXTRA"
 start=$SECONDS
 rc=0
 timeout -k 10 "$tmo" qemu-system-x86_64 \
@@ -47,7 +50,7 @@ timeout -k 10 "$tmo" qemu-system-x86_64 \
 	-nographic -nodefaults -no-user-config -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	"${console[@]}" -serial "file:$tlog" \
-	-monitor none -net none </dev/null || rc=$?
+	-monitor none -net none "${extra[@]}" </dev/null || rc=$?
 secs=$((SECONDS - start))
 if ((rc == 124)); then
 	echo "boot.sh: $kver guest timed out after ${tmo}s" >&2

@@ -1,0 +1,198 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the two-boot test guest (busybox sh); see twoboot.sh.
+# The kernel command line says which boot this is: twoboot=save|restore.
+# /dev/vda is the persistent disk: a tar archive of /etc/portres (the raw
+# disk image holds nothing else), so /etc/portres survives the guest the way
+# it survives a reboot on a real system.
+# The module is loaded, and the reservations restored and saved, by running
+# the ExecStart=/ExecStop= lines of the installed portres.service.
+# Markers and TAP as in guest-init.sh, so parse-results.sh counts them.
+export PATH=/usr/local/sbin:/sbin:/bin:/usr/sbin:/usr/bin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+ip link set lo up
+hostname portres-twoboot
+
+OUT=/dev/ttyS1
+mark() {
+	echo "$*"
+	echo "$*" >$OUT
+}
+finish() {
+	mark PORTRES-DONE
+	sync
+	reboot -f
+	sleep 30
+}
+
+mark "PORTRES-BOOTED kernel=$(uname -r)"
+UNIT=/usr/local/lib/systemd/system/portres.service
+DISK=/dev/vda
+CONF=/etc/portres/reservations.conf
+LISTING=/proc/net/port_reservations
+phase=${twoboot:-}
+
+# The virtio disk: virtio_pci is built in on 6.12, a module on 6.1.
+[ -d /sys/module/virtio_pci ] || modprobe virtio_pci
+modprobe virtio_blk
+i=0
+while [ ! -b $DISK ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+# Run the unit's ExecStart= or ExecStop= lines in order, as systemd would.
+unit_run() {
+	sed -n "s/^$1=//p" $UNIT >/tmp/unit.cmds
+	[ -s /tmp/unit.cmds ] || { echo "no $1= in $UNIT"; return 1; }
+	while read -r cmd; do
+		echo "+ $cmd"
+		sh -c "$cmd" || return 1
+	done </tmp/unit.cmds
+}
+
+n=0
+t() { # t NAME CMD...: one TAP result, the command's output as diagnostics
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >/tmp/t.out 2>&1; then
+		echo "ok $n - $name" >$OUT
+	else
+		echo "not ok $n - $name" >$OUT
+		sed 's/^/# /' /tmp/t.out >$OUT
+	fi
+}
+
+persistent_lines() {
+	awk '$5 == "persistent"' "$1"
+}
+
+disk_load() {
+	mkdir -p /etc/portres
+	tar -xf $DISK -C /etc
+}
+
+first_boot_blank() {
+	disk_load || return 1
+	[ ! -e $CONF ] || { echo "$CONF already there:"; cat $CONF; return 1; }
+}
+
+back_from_disk() {
+	disk_load && cat $CONF && [ -s $CONF ] && [ -s /etc/portres/boot1.listing ]
+}
+
+module_loaded() {
+	unit_run ExecStart || return 1
+	[ -d /sys/module/portres ] && [ -c /dev/portres ]
+}
+
+add() {
+	portresctl add "$@" && portresctl lookup "$1" "$2" "$3"
+}
+
+three_listed() {
+	cat $LISTING
+	[ "$(persistent_lines $LISTING | wc -l)" -eq 3 ]
+}
+
+saved() {
+	unit_run ExecStop || return 1
+	cat $CONF
+	grep -q 32000 $CONF && grep -q 32010 $CONF && grep -q 32020 $CONF
+}
+
+disk_store() {
+	persistent_lines $LISTING >/etc/portres/boot1.listing
+	tar -cf $DISK -C /etc portres && sync
+}
+
+same_as_boot1() {
+	persistent_lines $LISTING >/tmp/now
+	echo "boot 1:"
+	cat /etc/portres/boot1.listing
+	echo "boot 2:"
+	cat /tmp/now
+	[ -s /tmp/now ] && cmp /etc/portres/boot1.listing /tmp/now
+}
+
+# field FIELD PROTO FIRST: one field of a line of the listing
+field() {
+	awk -v f="$1" -v p="$2" -v s="$3" '$1 == p && $2 == s { print $f }' $LISTING
+}
+
+allowed_ids_kept() {
+	cat $LISTING
+	[ "$(field 9 tcp 32000) $(field 10 tcp 32000)" = "1000 100" ] &&
+		[ "$(field 9 udp 32010) $(field 10 udp 32010)" = "- 2000" ] &&
+		[ "$(field 9 tcp 32020) $(field 10 tcp 32020)" = "- -" ] &&
+		[ "$(field 3 tcp 32000) $(field 4 udp 32010)" = "32009 3" ]
+}
+
+refused() { # refused PROTO PORT: an outsider's bind gets EACCES
+	out=$(bindprobe "$1" "$2")
+	echo "bind $1 $2: $out"
+	[ "$out" = EACCES ]
+}
+
+token_works() { # token_works PROTO FIRST LAST: associate + bind(0)
+	tok=$(field 11 "$1" "$2")
+	out=$(bindprobe "$1" 0 "$tok")
+	echo "associate $tok + bind(0): $out"
+	port=${out#ok }
+	[ "$port" != "$out" ] && [ "$port" -ge "$2" ] && [ "$port" -le "$3" ]
+}
+
+saved_again_same() {
+	cp $CONF /tmp/restored.conf
+	unit_run ExecStop || return 1
+	diff /tmp/restored.conf $CONF
+}
+
+case $phase in
+save)
+	mark "PORTRES-BEGIN twoboot-save"
+	echo "1..7" >$OUT
+	t "first boot: the disk holds no saved reservations" first_boot_blank
+	t "ExecStart loads the module (nothing to restore yet)" module_loaded
+	[ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK
+	t "portresctl add tcp 32000 10 --uid 1000 --gid 100" \
+		add tcp 32000 10 --uid 1000 --gid 100
+	t "portresctl add udp 32010 3 --gid 2000" add udp 32010 3 --gid 2000
+	t "portresctl add tcp 32020 1" add tcp 32020 1
+	t "three persistent reservations listed" three_listed
+	t "ExecStop saves them to $CONF" saved
+	mark "PORTRES-END twoboot-save rc=0 secs=0"
+	disk_store || mark "twoboot: cannot write $DISK"
+	;;
+restore)
+	mark "PORTRES-BEGIN twoboot-restore"
+	echo "1..9" >$OUT
+	t "second boot: $CONF is back from the disk" back_from_disk
+	t "ExecStart loads the module and restores $CONF" module_loaded
+	[ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK
+	t "same tokens, ranges, creators and allowed ids as in boot 1" same_as_boot1
+	t "allowed uid/gid kept per reservation" allowed_ids_kept
+	t "outsider bind to tcp 32005 refused (EACCES)" refused tcp 32005
+	t "outsider bind to udp 32011 refused (EACCES)" refused udp 32011
+	t "restored tcp token: associated bind(0) in 32000-32009" token_works tcp 32000 32009
+	t "restored udp token: associated bind(0) in 32010-32012" token_works udp 32010 32012
+	t "ExecStop saves the same file again" saved_again_same
+	mark "PORTRES-END twoboot-restore rc=0 secs=0"
+	;;
+*)
+	mark "twoboot: no twoboot=save|restore on the kernel command line"
+	;;
+esac
+
+if [ -d /sys/module/portres ]; then
+	rmmod portres
+	mark "PORTRES-RMMOD rc=$?"
+fi
+finish
