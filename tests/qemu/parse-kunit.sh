@@ -24,7 +24,7 @@ function fail(what) { nfail++; print "    FAIL " what }
 }
 /^KTAP version/ { ktap = 1; next }
 /^1\.\.[0-9]+/ { nsuites_plan = substr($1, 4) + 0; next }
-/^    # Subtest: / { suite = $4; suites[++ns] = suite; next }
+/^    # Subtest: / { suite = $3; suites[++ns] = suite; next }
 /^    1\.\.[0-9]+/ { plan[suite] = substr($1, 4) + 0; next }
 /^    (not )?ok [0-9]+ / {
 	name = $0; sub(/^    (not )?ok [0-9]+ /, "", name)

@@ -16,6 +16,8 @@ BEGIN { cur = "boot" }
 /PORTRES-BEGIN / { sub(/.*PORTRES-BEGIN /, ""); cur = $1; next }
 /PORTRES-INSMOD|PORTRES-END / { cur = "between tests or final rmmod"; next }
 /PORTRES-RMMOD/ { cur = "shutdown"; next }
+# kmemleak announcing itself at boot (debug kernel) is not a report.
+/kmemleak: Kernel memory leak detector initialized/ { next }
 /\[ *[0-9]+\.[0-9]+\]/ &&
 /BUG:|WARNING:|Oops|KASAN|UBSAN|kmemleak|possible recursive locking|possible circular locking|INFO: task|Call Trace|general protection fault|Kernel panic/ {
 	n++
