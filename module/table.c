@@ -106,7 +106,13 @@ int portres_table_insert(struct portres_table *t, struct portres_resv *r)
 void portres_table_remove(struct portres_table *t, struct portres_resv *r)
 {
 	lockdep_assert_held(&t->lock);
-	mtree_erase(&t->ranges[r->proto], r->first);
+	/*
+	 * Taking a range out of the maple tree may need a node. It must not
+	 * fail: mtree_erase() gives up on ENOMEM and would leave the
+	 * reservation, freed below, in the tree.
+	 */
+	mtree_store_range(&t->ranges[r->proto], r->first, r->last, NULL,
+			  GFP_KERNEL | __GFP_NOFAIL);
 	hash_del_rcu(&r->token_node);
 	list_del_init(&r->owner_node);
 	WRITE_ONCE(r->dead, true);
