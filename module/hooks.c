@@ -52,32 +52,35 @@ static bool portres_is_sock_ioctl(unsigned int cmd)
 	       cmd == SIO_RELEASE_PORT_RESERVATION;
 }
 
-static int portres_inet_ioctl(struct socket *sock, unsigned int cmd,
-			      unsigned long arg)
+typedef int (*portres_sock_ioctl_fn)(struct socket *sock, unsigned int cmd,
+				     unsigned long arg);
+
+/* The socket ioctls are portres'; the rest goes to @orig, untouched. */
+static int portres_ioctl(struct socket *sock, unsigned int cmd,
+			 unsigned long arg, void __user *uarg,
+			 portres_sock_ioctl_fn orig)
 {
 	int ret;
 
 	portres_enter();
 	if (portres_is_sock_ioctl(cmd))
-		ret = portres_sock_ioctl(sock, cmd, arg);
+		ret = portres_sock_ioctl(sock, cmd, (unsigned long)uarg);
 	else
-		ret = inet_ioctl(sock, cmd, arg);
+		ret = orig(sock, cmd, arg);
 	portres_leave();
 	return ret;
+}
+
+static int portres_inet_ioctl(struct socket *sock, unsigned int cmd,
+			      unsigned long arg)
+{
+	return portres_ioctl(sock, cmd, arg, (void __user *)arg, inet_ioctl);
 }
 
 static int portres_inet6_ioctl(struct socket *sock, unsigned int cmd,
 			       unsigned long arg)
 {
-	int ret;
-
-	portres_enter();
-	if (portres_is_sock_ioctl(cmd))
-		ret = portres_sock_ioctl(sock, cmd, arg);
-	else
-		ret = inet6_ioctl(sock, cmd, arg);
-	portres_leave();
-	return ret;
+	return portres_ioctl(sock, cmd, arg, (void __user *)arg, inet6_ioctl);
 }
 
 #ifdef CONFIG_COMPAT
@@ -86,38 +89,20 @@ static int portres_inet6_ioctl(struct socket *sock, unsigned int cmd,
  * needs widening. inet_compat_ioctl is static; inet_stream_ops, which is
  * exported, points at it.
  */
-static int (*portres_inet_compat_ioctl_orig)(struct socket *sock,
-					     unsigned int cmd,
-					     unsigned long arg);
+static portres_sock_ioctl_fn portres_inet_compat_ioctl_orig;
 
 static int portres_inet_compat_ioctl(struct socket *sock, unsigned int cmd,
 				     unsigned long arg)
 {
-	int ret;
-
-	portres_enter();
-	if (portres_is_sock_ioctl(cmd))
-		ret = portres_sock_ioctl(sock, cmd,
-					 (unsigned long)compat_ptr(arg));
-	else
-		ret = portres_inet_compat_ioctl_orig(sock, cmd, arg);
-	portres_leave();
-	return ret;
+	return portres_ioctl(sock, cmd, arg, compat_ptr(arg),
+			     portres_inet_compat_ioctl_orig);
 }
 
 static int portres_inet6_compat_ioctl(struct socket *sock, unsigned int cmd,
 				      unsigned long arg)
 {
-	int ret;
-
-	portres_enter();
-	if (portres_is_sock_ioctl(cmd))
-		ret = portres_sock_ioctl(sock, cmd,
-					 (unsigned long)compat_ptr(arg));
-	else
-		ret = inet6_compat_ioctl(sock, cmd, arg);
-	portres_leave();
-	return ret;
+	return portres_ioctl(sock, cmd, arg, compat_ptr(arg),
+			     inet6_compat_ioctl);
 }
 #endif
 
