@@ -16,6 +16,16 @@ test:
 demo:
 	bash tests/qemu/demo.sh
 
+# The debug test kernel tier alone (tests/debug-kernel/): the KUnit suites,
+# or stress and fault injection (plus KUnit).
+kunit:
+	bash tests/debug-kernel/run-tier.sh kunit
+
+stress:
+	bash tests/debug-kernel/run-tier.sh stress
+
+.PHONY: kunit stress
+
 # One QEMU boot timing portres against the module-absent kernel: tests/bench/RESULTS.md
 bench:
 	bash tests/bench/run.sh
