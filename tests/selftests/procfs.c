@@ -259,7 +259,7 @@ static int bind_elsewhere(void *arg)
 
 static int in_use_counts_bound_ports(void)
 {
-	int rt, a, b, c, d, ctl, u[3], port, share;
+	int rt, a, b, c, d, ctl, u[3], port, pb, share;
 	uint64_t tok, utok;
 	struct hs h;
 	pid_t pid;
@@ -276,10 +276,13 @@ static int in_use_counts_bound_ports(void)
 	CHECK(in_use("tcp", 31200) == 1, "in_use %d, want 1", in_use("tcp", 31200));
 	b = xsock(AF_INET6, TCP);
 	xassociate(b, tok);
-	CHECK_OK(bind_port(b, 31203));	/* bound, not listening */
+	/* bind(0) took any port of the block: b and c, d take others. */
+	pb = local_port(a) == 31203 ? 31202 : 31203;
+	CHECK_OK(bind_port(b, pb));	/* bound, not listening */
 	CHECK(in_use("tcp", 31200) == 2, "in_use %d, want 2", in_use("tcp", 31200));
 	/* Two sockets sharing one port (SO_REUSEPORT) count it once. */
-	share = local_port(a) == 31200 ? 31201 : 31200;
+	for (share = 31200; share == local_port(a) || share == pb;)
+		share++;
 	c = xsock(AF_INET, TCP);
 	d = xsock(AF_INET, TCP);
 	set_int_opt(c, SOL_SOCKET, SO_REUSEPORT, 1);
