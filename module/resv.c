@@ -61,9 +61,12 @@ int portres_resv_create(struct portres_net *pn, struct portres_resv *r,
 	int err;
 
 	lockdep_assert_held(&t->lock);
-	err = portres_table_charge(t, r->uid, n, limit);
-	if (err)
-		return err;
+	/* Persistent reservations belong to the system, not their creator. */
+	if (r->kind == PORTRES_RUNTIME) {
+		err = portres_table_charge(t, r->uid, n, limit);
+		if (err)
+			return err;
+	}
 	if (!r->first) {
 		struct portres_search s = { .pn = pn, .proto = r->proto };
 		u16 lo, hi;
@@ -103,7 +106,8 @@ remove:
 	portres_resv_end(pn, r);
 	return err;
 uncharge:
-	portres_table_uncharge(t, r->uid, n);
+	if (r->kind == PORTRES_RUNTIME)
+		portres_table_uncharge(t, r->uid, n);
 	return err;
 }
 
@@ -112,6 +116,7 @@ void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
 {
 	struct portres_table *t = &pn->table;
 	u16 first = r->first, last = r->last;
+	bool charged = r->kind == PORTRES_RUNTIME;
 	kuid_t uid = r->uid;
 
 	lockdep_assert_held(&t->lock);
@@ -119,7 +124,8 @@ void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
 	portres_table_remove(t, r);
 	portres_bits_unclaim(&pn->bits, portres_sysctl_bits(pn->net), first,
 			     last, portres_wanted, pn);
-	portres_table_uncharge(t, uid, last - first + 1);
+	if (charged)
+		portres_table_uncharge(t, uid, last - first + 1);
 	portres_wait_wake(pn);
 }
 

@@ -16,7 +16,8 @@ void portres_table_init(struct portres_table *t)
 
 	mutex_init(&t->lock);
 	for (p = 0; p < PORTRES_NPROTO; p++)
-		mt_init_flags(&t->ranges[p], MT_FLAGS_USE_RCU);
+		mt_init_flags(&t->ranges[p],
+			      MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU);
 	hash_init(t->tokens);
 	hash_init(t->socks);
 	xa_init(&t->quota);
@@ -162,59 +163,88 @@ bool portres_table_covers(struct portres_table *t, u16 port)
 	return false;
 }
 
-/*
- * The highest port in [s, e] that stops a block from starting at s, or -1.
- * Every start from s up to that port is then known to fail as well.
- */
-static int portres_gap_conflict(struct portres_table *t, int proto,
-				u16 s, u16 e, portres_busy_fn busy, void *ctx)
+/* The lowest start >= @from of @n unreserved ports ending by @to, walking. */
+static int portres_next_gap_walk(struct portres_table *t, int proto,
+				 u32 from, u32 to, u16 n, u32 *start)
 {
-	unsigned long index = s;
 	struct portres_resv *r;
-	int p;
+	unsigned long index;
 
-	r = mt_find(&t->ranges[proto], &index, e);
-	if (r)
-		return r->last;
-	for (p = e; p >= s; p--)
-		if (busy && busy(ctx, p))
+	while (from + n - 1 <= to) {
+		index = from;
+		r = mt_find(&t->ranges[proto], &index, from + n - 1);
+		if (!r) {
+			*start = from;
+			return 0;
+		}
+		from = r->last + 1;
+	}
+	return -EBUSY;
+}
+
+/*
+ * The same through the tree's gap search, O(log n). Its answer is checked
+ * and a miss walks instead: 6.1's mas_empty_area() can miss a gap.
+ */
+static int portres_next_gap(struct portres_table *t, int proto, u32 from,
+			    u32 to, u16 n, u32 *start)
+{
+	MA_STATE(mas, &t->ranges[proto], 0, 0);
+	unsigned long index;
+	int err;
+
+	if (from + n - 1 > to)
+		return -EBUSY;
+	rcu_read_lock();
+	err = mas_empty_area(&mas, from, to, n);
+	rcu_read_unlock();
+	index = mas.index;
+	if (err || index < from || index + n - 1 > to ||
+	    mt_find(&t->ranges[proto], &index, mas.index + n - 1))
+		return portres_next_gap_walk(t, proto, from, to, n, start);
+	*start = mas.index;
+	return 0;
+}
+
+/* The highest busy port in [s, e], or -1: no start up to it can work. */
+static int portres_busy_port(u32 s, u32 e, portres_busy_fn busy, void *ctx)
+{
+	u32 p;
+
+	for (p = e + 1; busy && p-- > s;)
+		if (busy(ctx, p))
 			return p;
 	return -1;
 }
 
 /*
  * Finds a start for @n consecutive free ports inside [lo, hi], trying
- * starts from @offset (modulo the number of possible starts) onwards and
- * jumping over whatever is in the way. -ENOSPC when no block fits.
+ * starts from lo + @offset (modulo the possible starts) onwards, then the
+ * ones before. The maple tree's gap search skips reserved ranges in
+ * O(log n); a busy port found in a candidate block skips past it.
+ * -ENOSPC when no block fits.
  */
 int portres_table_find_gap(struct portres_table *t, int proto, u16 n,
 			   u16 lo, u16 hi, u32 offset,
 			   portres_busy_fn busy, void *ctx, u16 *start)
 {
-	u32 count, pos, tried = 0;
+	u32 first, from, to, s;
+	int pass, bad;
 
 	lockdep_assert_held(&t->lock);
 	if (!n || lo > hi || n > hi - lo + 1)
 		return -ENOSPC;
-	count = hi - lo + 1 - n + 1;
-	pos = offset % count;
-	while (tried < count) {
-		u16 s = lo + pos;
-		int bad = portres_gap_conflict(t, proto, s, s + n - 1, busy,
-					       ctx);
-		u32 skip;
-
-		if (bad < 0) {
-			*start = s;
-			return 0;
-		}
-		skip = bad - s + 1;
-		if (pos + skip >= count) {
-			tried += count - pos;
-			pos = 0;
-		} else {
-			tried += skip;
-			pos += skip;
+	first = lo + offset % (hi - lo + 1 - n + 1);
+	for (pass = 0; pass < 2; pass++) {
+		from = pass ? lo : first;
+		to = pass ? min_t(u32, hi, first + n - 2) : hi;
+		while (!portres_next_gap(t, proto, from, to, n, &s)) {
+			bad = portres_busy_port(s, s + n - 1, busy, ctx);
+			if (bad < 0) {
+				*start = s;
+				return 0;
+			}
+			from = bad + 1;
 		}
 	}
 	return -ENOSPC;

@@ -36,7 +36,7 @@ struct portres_resv {
 	u8 proto;			/* enum portres_proto */
 	u8 kind;			/* enum portres_kind */
 	bool dead;			/* out of the table; READ_ONCE */
-	kuid_t uid;			/* charged for the quota */
+	kuid_t uid;			/* acquirer (charged) or creator */
 	kuid_t allowed_uid;		/* persistent: INVALID_UID = anyone */
 	kgid_t allowed_gid;		/* persistent: INVALID_GID = anyone */
 	struct pid *owner;		/* runtime: acquiring thread group */
