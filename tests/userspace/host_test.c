@@ -333,6 +333,7 @@ static int wide_shims(void)
 {
 	char buf[256] = "";
 	int pfd[2], status;
+	size_t len;
 	ssize_t n;
 	pid_t pid;
 
@@ -352,11 +353,16 @@ static int wide_shims(void)
 		_exit(0);
 	}
 	close(pfd[1]);
-	n = read(pfd[0], buf, sizeof(buf) - 1);
+	/* The wide stream may write in pieces: read to the end. */
+	for (len = 0; len < sizeof(buf) - 1; len += (size_t)n) {
+		n = read(pfd[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+	}
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
-	CHECK(n > 0, "no output");
-	buf[n] = '\0';
+	CHECK(len > 0, "no output");
+	buf[len] = '\0';
 	CHECK(!strcmp(buf, "[wide|w2|narrow|n2|-5|18446744073709551615|   42|7  |%|z|9]\n"),
 	      "got '%s'", buf);
 	return 0;
