@@ -37,17 +37,6 @@ static void begin(void)
 	persist_cleanup_at_exit(13500, 13999);
 }
 
-static void *shared_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	memset(p, 0, 4096);
-	return p;
-}
-
 static void set_quota(int n)
 {
 	char buf[16];

@@ -30,18 +30,6 @@ static void begin(void)
 	persist_cleanup_at_exit(30000, 30999);
 }
 
-/* Memory a child can write results into. */
-static void *shared_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	memset(p, 0, 4096);
-	return p;
-}
-
 static bool reserved(int port)
 {
 	struct portset ps;

@@ -14,6 +14,9 @@
 #define PROC_HEADER	"proto first last count kind in_use uid pid allow_uid allow_gid token comm"
 #define ANY_ID		PORTRES_ANY_ID
 
+/* A zeroed shared page a child can write results into; dies on failure. */
+void *shared_page(void);
+
 /* Open /dev/portres (read-write); dies on failure. */
 int xctl_open(void);
 /* One ioctl on the control device: 0 or -errno. */

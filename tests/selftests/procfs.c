@@ -30,17 +30,6 @@ static void begin(void)
 	persist_cleanup_at_exit(31000, 31999);
 }
 
-static void *shared_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	memset(p, 0, 4096);
-	return p;
-}
-
 static void set_comm(const char *name)
 {
 	if (prctl(PR_SET_NAME, name, 0, 0, 0))
