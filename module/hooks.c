@@ -233,8 +233,12 @@ static int portres_hook_install(struct portres_hook *h)
 	int err;
 
 	h->ops.func = portres_ftrace_thunk;
-	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
-		       FTRACE_OPS_FL_IPMODIFY;
+	/*
+	 * No FTRACE_OPS_FL_RECURSION: the thunk calls nothing that is traced,
+	 * so ftrace may call it straight from the trampoline instead of
+	 * through its recursion guard, on every bind and close.
+	 */
+	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
 	err = ftrace_set_filter_ip(&h->ops, h->target, 0, 0);
 	if (err) {
 		pr_err("cannot trace %s: %d\n", h->name, err);
