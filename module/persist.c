@@ -76,6 +76,16 @@ static int portres_persist_ids(const struct portres_persistent *p,
 	return 0;
 }
 
+/* Create and delete: CAP_NET_ADMIN over the namespace, then the block. */
+static int portres_persist_admin_block(struct net *net,
+				       const struct portres_persistent *p,
+				       int *proto, u16 *first, u16 *n)
+{
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return portres_persist_block(p, proto, first, n);
+}
+
 int portres_persist_create(struct net *net, struct portres_persistent *p)
 {
 	struct portres_net *pn = portres_net(net);
@@ -84,9 +94,7 @@ int portres_persist_create(struct net *net, struct portres_persistent *p)
 	int proto, err;
 	u16 first, n;
 
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	err = portres_persist_block(p, &proto, &first, &n);
+	err = portres_persist_admin_block(net, p, &proto, &first, &n);
 	if (err)
 		return err;
 	if (p->flags & ~PORTRES_F_GIVEN_TOKEN)
@@ -127,9 +135,7 @@ int portres_persist_delete(struct net *net, struct portres_persistent *p)
 	int proto, err;
 	u16 first, n;
 
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	err = portres_persist_block(p, &proto, &first, &n);
+	err = portres_persist_admin_block(net, p, &proto, &first, &n);
 	if (err)
 		return err;
 	mutex_lock(&t->lock);

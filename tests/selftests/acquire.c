@@ -16,7 +16,6 @@
 
 #include "portres_util.h"
 
-#define TCP_TIME_WAIT_STATE	6	/* as shown in /proc/net/tcp */
 
 static int check_specific_grant(int proto)
 {
@@ -185,27 +184,6 @@ static int acquire_over_udp_bound_port_is_eaddrinuse(void)
 	close(u);
 	close(fu);
 	close(ft);
-	return 0;
-}
-
-/* Leaves 127.0.0.1:port in TIME_WAIT (the client closes first). */
-static int make_time_wait(uint16_t lport, uint16_t port)
-{
-	int l = xlistener(AF_INET, lport);
-	int c = xsock(AF_INET, IPPROTO_TCP);
-	int s, i;
-
-	CHECK_OK(bind_addr(c, "127.0.0.1", port));
-	CHECK_OK(connect_port(c, lport));
-	s = xaccept(l);
-	close(c);		/* FIN from the client: it goes to FIN_WAIT2 */
-	close(s);		/* FIN from the server: client -> TIME_WAIT */
-	close(l);
-	for (i = 0; i < 2000 && !tcp_port_in_state(port, TCP_TIME_WAIT_STATE);
-	     i++)
-		usleep(1000);
-	CHECK(tcp_port_in_state(port, TCP_TIME_WAIT_STATE),
-	      "port %u never reached TIME_WAIT", port);
 	return 0;
 }
 

@@ -22,7 +22,6 @@
 
 #define TCP	IPPROTO_TCP
 #define UDP	IPPROTO_UDP
-#define TCP_TIME_WAIT_STATE	6	/* as shown in /proc/net/tcp */
 
 static void begin(void)
 {
@@ -284,27 +283,6 @@ static int create_over_reservation_is_eaddrinuse(void)
 	xpdelete(ctl, TCP, 30110, 5);
 	xpdelete(ctl, UDP, 30100, 10);
 	close(ctl);
-	return 0;
-}
-
-/* Leaves 127.0.0.1:port in TIME_WAIT (the client closes first). */
-static int make_time_wait(uint16_t lport, uint16_t port)
-{
-	int l = xlistener(AF_INET, lport);
-	int c = xsock(AF_INET, IPPROTO_TCP);
-	int s, i;
-
-	CHECK_OK(bind_addr(c, "127.0.0.1", port));
-	CHECK_OK(connect_port(c, lport));
-	s = xaccept(l);
-	close(c);
-	close(s);
-	close(l);
-	for (i = 0; i < 2000 && !tcp_port_in_state(port, TCP_TIME_WAIT_STATE);
-	     i++)
-		usleep(1000);
-	CHECK(tcp_port_in_state(port, TCP_TIME_WAIT_STATE),
-	      "port %u never reached TIME_WAIT", port);
 	return 0;
 }
 

@@ -419,6 +419,26 @@ bool tcp_port_in_state(uint16_t port, int state)
 	       tcp_file_has("/proc/net/tcp6", port, state);
 }
 
+int make_time_wait(uint16_t lport, uint16_t port)
+{
+	int l = xlistener(AF_INET, lport);
+	int c = xsock(AF_INET, IPPROTO_TCP);
+	int s, i;
+
+	CHECK_OK(bind_addr(c, "127.0.0.1", port));
+	CHECK_OK(connect_port(c, lport));
+	s = xaccept(l);
+	close(c);		/* FIN from the client: it goes to FIN_WAIT2 */
+	close(s);		/* FIN from the server: client -> TIME_WAIT */
+	close(l);
+	for (i = 0; i < 2000 && !tcp_port_in_state(port, TCP_TIME_WAIT_STATE);
+	     i++)
+		usleep(1000);
+	CHECK(tcp_port_in_state(port, TCP_TIME_WAIT_STATE),
+	      "port %u never reached TIME_WAIT", port);
+	return 0;
+}
+
 /* ---- portres ioctls ---- */
 
 int acquire(int fd, uint16_t start, uint16_t n,

@@ -43,7 +43,10 @@ int xlistener(int family, uint16_t port);	/* TCP, bound and listening */
 int xaccept(int lfd);
 void set_int_opt(int fd, int level, int opt, int val);
 void close_rst(int fd);		/* close a TCP socket with RST: no TIME_WAIT */
+#define TCP_TIME_WAIT_STATE	6	/* as shown in /proc/net/tcp */
 bool tcp_port_in_state(uint16_t port, int state);
+/* Leaves 127.0.0.1:port in TIME_WAIT, with a listener on lport: 0 or -1. */
+int make_time_wait(uint16_t lport, uint16_t port);
 
 /* portres ioctls. */
 int acquire(int fd, uint16_t start, uint16_t n,
