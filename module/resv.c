@@ -29,7 +29,8 @@ static bool portres_busy(void *ctx, u16 port)
 	       portres_port_bound(s->pn->net, s->proto, port);
 }
 
-static bool portres_wanted(void *ctx, u16 port)
+/* portres_wanted_fn: some reservation of the namespace (@ctx) holds @port. */
+bool portres_resv_wanted(void *ctx, u16 port)
 {
 	struct portres_net *pn = ctx;
 
@@ -123,7 +124,7 @@ void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
 	/* The table's reference may be the last one: read @r before. */
 	portres_table_remove(t, r);
 	portres_bits_unclaim(&pn->bits, portres_sysctl_bits(pn->net), first,
-			     last, portres_wanted, pn);
+			     last, portres_resv_wanted, pn);
 	if (charged)
 		portres_table_uncharge(t, uid, last - first + 1);
 	portres_wait_wake(pn);

@@ -9,14 +9,8 @@
 #include <linux/string.h>
 
 #include "netns.h"
+#include "resv.h"
 #include "sysctl.h"
-
-static bool portres_wanted(void *ctx, u16 port)
-{
-	struct portres_net *pn = ctx;
-
-	return portres_table_covers(&pn->table, port);
-}
 
 int portres_sysctl_handler(portres_ctl_table_t *table, int write,
 			   void *buffer, size_t *lenp, loff_t *ppos,
@@ -54,7 +48,7 @@ int portres_sysctl_handler(portres_ctl_table_t *table, int write,
 	err = handler(&copy, write, buffer, lenp, ppos);
 	if (!err)
 		portres_bits_merge(&pn->bits, sys, tmp, pos == 0,
-				   portres_wanted, pn);
+				   portres_resv_wanted, pn);
 	bitmap_free(tmp);
 out:
 	mutex_unlock(&pn->table.lock);
