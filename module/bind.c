@@ -12,6 +12,7 @@
 #include <net/sock.h>
 
 #include "bind.h"
+#include "ksyms.h"
 #include "netns.h"
 #include "ports.h"
 
@@ -27,7 +28,7 @@ struct portres_bind {
 static void portres_unbind(struct portres_bind *b)
 {
 	if (b->proto == PORTRES_TCP)
-		inet_put_port(b->sk);
+		portres_ksyms.inet_put_port(b->sk);
 	else
 		b->sk->sk_prot->unhash(b->sk);
 }

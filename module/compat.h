@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Differences between the kernels portres supports (Debian's 6.1 and 6.12).
- * Every version test of the module lives here.
+ * Differences between the kernels portres supports (6.1 to 7.x). Every
+ * version test of the module lives here; Kbuild probes the kernel's headers
+ * for the PORTRES_HAVE_* macros.
  */
 #ifndef _PORTRES_COMPAT_H
 #define _PORTRES_COMPAT_H
@@ -16,6 +17,27 @@
 #include <linux/io_uring.h>
 #endif
 
+/*
+ * The hooks redirect calls by changing the traced function's return point
+ * from an ftrace callback (FTRACE_OPS_FL_IPMODIFY).
+ */
+#if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && \
+	!defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+#error "portres needs ftrace that can redirect a call: CONFIG_DYNAMIC_FTRACE_WITH_REGS or CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
+#endif
+
+/*
+ * With ftrace_regs (WITH_ARGS, x86-64 since 6.1) ftrace_caller copies a
+ * changed instruction pointer back by itself: saving every register, as
+ * SAVE_REGS does, is needed only without it (as livepatch does).
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define PORTRES_FTRACE_OPS_FLAGS	FTRACE_OPS_FL_IPMODIFY
+#else
+#define PORTRES_FTRACE_OPS_FLAGS \
+	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
+#endif
+
 /* 6.7 renamed the helper that redirects a traced call. */
 #ifdef ftrace_regs_set_instruction_pointer
 #define portres_ftrace_set_ip(fregs, ip) \
@@ -24,8 +46,6 @@
 #define portres_ftrace_set_ip(fregs, ip) \
 	ftrace_instruction_pointer_set(fregs, ip)
 #endif
-
-/* Kbuild probes the kernel's headers for the PORTRES_HAVE_* macros. */
 
 /* 6.11 made sysctl handlers take a const table. */
 #ifdef PORTRES_HAVE_CONST_CTL_TABLE
@@ -44,14 +64,16 @@ static inline struct udp_table *portres_udp_table(struct net *net)
 #endif
 }
 
-/* 6.6 moved the command area behind the SQE pointer. */
-static inline const void *portres_uring_cmd_area(struct io_uring_cmd *ioucmd)
-{
-#ifdef PORTRES_HAVE_IO_URING_CMD_H
-	return io_uring_sqe_cmd(ioucmd->sqe);
+/* Where the 16-byte command area of an IORING_OP_URING_CMD is. */
+#if defined(PORTRES_HAVE_TYPED_IO_URING_SQE_CMD)
+#define portres_uring_cmd_area(ioucmd) \
+	io_uring_sqe_cmd((ioucmd)->sqe, struct portres_uring_cmd)
+#elif defined(PORTRES_HAVE_IO_URING_SQE_CMD)
+#define portres_uring_cmd_area(ioucmd) \
+	((const struct portres_uring_cmd *)io_uring_sqe_cmd((ioucmd)->sqe))
 #else
-	return ioucmd->cmd;
+#define portres_uring_cmd_area(ioucmd) \
+	((const struct portres_uring_cmd *)(ioucmd)->cmd)
 #endif
-}
 
 #endif /* _PORTRES_COMPAT_H */

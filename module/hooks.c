@@ -24,6 +24,7 @@
 #include "bind.h"
 #include "compat.h"
 #include "hooks.h"
+#include "ksyms.h"
 #include "ports.h"
 #include "sockops.h"
 #include "sysctl.h"
@@ -128,7 +129,8 @@ static int portres_udp_lib_get_port(struct sock *sk, unsigned short snum,
 	int ret;
 
 	portres_enter();
-	ret = portres_get_port(sk, snum, hash2_nulladdr, udp_lib_get_port);
+	ret = portres_get_port(sk, snum, hash2_nulladdr,
+			       portres_ksyms.udp_lib_get_port);
 	portres_leave();
 	return ret;
 }
@@ -139,7 +141,7 @@ static int portres_inet_hash_connect(struct inet_timewait_death_row *dr,
 	int ret;
 
 	portres_enter();
-	ret = portres_hash_connect(dr, sk, inet_hash_connect);
+	ret = portres_hash_connect(dr, sk, portres_ksyms.inet_hash_connect);
 	portres_leave();
 	return ret;
 }
@@ -193,6 +195,12 @@ struct portres_hook {
 	.wrapper = (unsigned long)(portres_##fn),		\
 }
 
+/* A target known only at load time: portres_hooks_resolve() sets it. */
+#define PORTRES_HOOK_LATE(fn) {					\
+	.name = #fn,						\
+	.wrapper = (unsigned long)(portres_##fn),		\
+}
+
 /*
  * Installed in this order, removed in the reverse one: the ioctls, which
  * make reservations, come last, so that no reservation can exist without
@@ -200,18 +208,15 @@ struct portres_hook {
  */
 static struct portres_hook portres_hooks[] = {
 	PORTRES_HOOK(inet_csk_get_port),
-	PORTRES_HOOK(udp_lib_get_port),
-	PORTRES_HOOK(inet_hash_connect),
+	PORTRES_HOOK_LATE(udp_lib_get_port),
+	PORTRES_HOOK_LATE(inet_hash_connect),
 	PORTRES_HOOK(inet6_hash_connect),
 	PORTRES_HOOK(inet_release),
 	PORTRES_HOOK(proc_do_large_bitmap),
 	PORTRES_HOOK(inet_ioctl),
 	PORTRES_HOOK(inet6_ioctl),
 #ifdef CONFIG_COMPAT
-	{
-		.name = "inet_compat_ioctl",
-		.wrapper = (unsigned long)portres_inet_compat_ioctl,
-	},
+	PORTRES_HOOK_LATE(inet_compat_ioctl),
 	PORTRES_HOOK(inet6_compat_ioctl),
 #endif
 };
@@ -232,13 +237,17 @@ static int portres_hook_install(struct portres_hook *h)
 {
 	int err;
 
+	if (!h->target) {
+		pr_err("cannot find %s\n", h->name);
+		return -ENOENT;
+	}
 	h->ops.func = portres_ftrace_thunk;
 	/*
 	 * No FTRACE_OPS_FL_RECURSION: the thunk calls nothing that is traced,
 	 * so ftrace may call it straight from the trampoline instead of
 	 * through its recursion guard, on every bind and close.
 	 */
-	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
+	h->ops.flags = PORTRES_FTRACE_OPS_FLAGS;
 	err = ftrace_set_filter_ip(&h->ops, h->target, 0, 0);
 	if (err) {
 		pr_err("cannot trace %s: %d\n", h->name, err);
@@ -268,18 +277,26 @@ static long portres_inflight_sum(void)
 	return sum;
 }
 
-/* Hook targets that are only known at run time. */
-static void portres_hooks_resolve(void)
+static void portres_hook_set_target(const void *wrapper, const void *target)
 {
-#ifdef CONFIG_COMPAT
 	int i;
 
-	portres_inet_compat_ioctl_orig = inet_stream_ops.compat_ioctl;
 	for (i = 0; i < ARRAY_SIZE(portres_hooks); i++)
-		if (portres_hooks[i].wrapper ==
-		    (unsigned long)portres_inet_compat_ioctl)
-			portres_hooks[i].target =
-				(unsigned long)portres_inet_compat_ioctl_orig;
+		if (portres_hooks[i].wrapper == (unsigned long)wrapper)
+			portres_hooks[i].target = (unsigned long)target;
+}
+
+/* Hook targets that are only known at run time (see ksyms.c). */
+static void portres_hooks_resolve(void)
+{
+	portres_hook_set_target(portres_udp_lib_get_port,
+				portres_ksyms.udp_lib_get_port);
+	portres_hook_set_target(portres_inet_hash_connect,
+				portres_ksyms.inet_hash_connect);
+#ifdef CONFIG_COMPAT
+	portres_inet_compat_ioctl_orig = inet_stream_ops.compat_ioctl;
+	portres_hook_set_target(portres_inet_compat_ioctl,
+				portres_inet_compat_ioctl_orig);
 #endif
 }
 

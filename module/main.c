@@ -11,12 +11,16 @@
 
 #include "ctldev.h"
 #include "hooks.h"
+#include "ksyms.h"
 #include "netns.h"
 
 static int __init portres_init(void)
 {
 	int err;
 
+	err = portres_ksyms_resolve();
+	if (err)
+		return err;
 	err = portres_netns_init();
 	if (err)
 		return err;
