@@ -4,7 +4,18 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: module userspace
 
+# The kernel's source tree, where its headers are: KDIR itself, its
+# `source` link (O= trees), or what Debian's headers Makefile includes.
+KSRC ?= $(or $(wildcard $(KDIR)/source),$(shell sed -n \
+	's|^include \(/.*\)/Makefile$$|\1|p' $(KDIR)/Makefile 2>/dev/null),$(KDIR))
+
+# One line, and no build, for a kernel portres cannot support (Kbuild
+# checks the same for builds that do not come through here).
 module:
+	$(if $(wildcard $(KDIR)/Makefile),,$(error no kernel build directory $(KDIR): \
+		install the headers of that kernel or set KDIR))
+	$(if $(wildcard $(KSRC)/include/linux/maple_tree.h),,$(error portres needs \
+		Linux 6.1 or later: $(KDIR) has no maple tree (include/linux/maple_tree.h)))
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace:

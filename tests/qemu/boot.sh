@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # boot.sh <kver> <initramfs> <console-log> [<tests-log>]
-# Boot /boot/vmlinuz-<kver> under QEMU (TCG: the host has no KVM) with the given
+# Boot the kernel of tier <kver> (lib.sh: portres_kimage) under QEMU (TCG: the host has no KVM) with the given
 # initramfs. The kernel console (ttyS0) goes to <console-log>, or to the
 # terminal if it is "-"; the guest's second port (ttyS1, test output) goes to
 # <tests-log> (default: /dev/null). The guest ends with reboot -f, which
@@ -16,13 +16,12 @@ kver=${1:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
 initrd=${2:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
 log=${3:?usage: boot.sh <kver> <initramfs> <console-log> [<tests-log>]}
 tlog=${4:-/dev/null}
-kernel=/boot/vmlinuz-$kver
+kernel=$(portres_kimage "$kver")
 tmo=${PORTRES_BOOT_TIMEOUT:-900}
 mem=${PORTRES_QEMU_MEM:-1024}
 accel=tcg
 if [[ $kver == debug ]]; then
 	# The debug test kernel: KASAN's shadow and lockdep want more memory.
-	kernel=$(portres_kdir debug)/arch/x86/boot/bzImage
 	mem=${PORTRES_QEMU_MEM:-2048}
 	# Two vCPUs run by one host thread: under multi-threaded TCG, a vCPU
 	# was seen executing an int3 that ftrace's text_poke_bp had already

@@ -18,14 +18,38 @@ note() {
 	echo ">> $*" >&2
 }
 
-# The kernel build tree for a tier: Debian's headers, or for "debug" the
-# debug test kernel's cache (built by tests/debug-kernel/build.sh).
+# Where kernels and their build trees are cached, outside the repository.
+portres_cache() {
+	local c=${PORTRES_CACHE:-/var/cache/portres}
+	mkdir -p "$c" 2>/dev/null || c=${XDG_CACHE_HOME:-$HOME/.cache}/portres
+	mkdir -p "$c"
+	echo "$c"
+}
+
+# The kernel build tree for a tier: the debug test kernel's (built by
+# tests/debug-kernel/build.sh), a Debian kernel fetched by debian-kernel.sh,
+# or an installed one's headers.
 portres_kdir() {
+	local k
 	if [[ $1 == debug ]]; then
 		"$PORTRES_ROOT/tests/debug-kernel/build.sh" --dir ||
 			die "the debug kernel is not built (tests/debug-kernel/build.sh)"
+	elif k=$(portres_cache)/kernels/$1 && [[ -f $k/done ]]; then
+		echo "$k/build"
 	else
 		echo "/lib/modules/$1/build"
+	fi
+}
+
+# The kernel image that boots for a tier.
+portres_kimage() {
+	local k
+	if [[ $1 == debug ]]; then
+		echo "$(portres_kdir debug)/arch/x86/boot/bzImage"
+	elif k=$(portres_cache)/kernels/$1 && [[ -f $k/done ]]; then
+		echo "$k/vmlinuz"
+	else
+		echo "/boot/vmlinuz-$1"
 	fi
 }
 

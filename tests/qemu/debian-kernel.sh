@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# debian-kernel.sh <suite> <flavour>: the newest Debian kernel of <flavour>
+# (amd64, rt-amd64) in <suite> (sid, trixie-backports), ready to boot and to
+# build modules against. Prints its release (7.3.4+deb13-amd64).
+#
+# The host's apt sources are left alone: the suite gets its own apt
+# configuration under the cache, and its packages are only downloaded and
+# extracted, never installed:
+#   linux-binary-<abi> (older: linux-image-<abi>-unsigned)  -> vmlinuz
+#   linux-headers-<abi>                                    -> .config, Module.symvers
+#   linux-source-X.Y of the same version                   -> a build tree
+# Debian's prebuilt kbuild tools want a newer glibc than bookworm's, so the
+# tree is prepared here (olddefconfig, modules_prepare with the release as
+# KERNELRELEASE, so that vermagic matches). Cached by release:
+#   ${PORTRES_CACHE:-/var/cache/portres}/kernels/<abi>/{vmlinuz,build/}
+# Exit status: 0 ready, 2 the archive does not offer such a kernel, 1 other
+# failure; the reason is on stderr.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+suite=${1:?usage: debian-kernel.sh <suite> <flavour>}
+flavour=${2:?usage: debian-kernel.sh <suite> <flavour>}
+mirror=${PORTRES_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+cache=$(portres_cache)
+
+aptdir=$cache/apt/$suite
+mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
+	>"$aptdir/sources.list"
+apt_opts=(
+	-o Dir::Etc::SourceList="$aptdir/sources.list"
+	-o Dir::Etc::SourceParts=/dev/null
+	-o Dir::State::Lists="$aptdir/lists"
+	-o Dir::Cache="$aptdir/cache"
+	-o Dir::State::status=/dev/null
+	-o APT::Sandbox::User=root
+)
+
+exec 7>"$aptdir/.lock"
+flock 7
+# The index is read again after an hour: new kernels come often in sid.
+if [[ -z $(find "$aptdir/lists" -maxdepth 1 -name '*_Packages' -mmin -60 2>/dev/null) ]]; then
+	apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
+		{ tail -n 5 "$aptdir/update.log" >&2; die "apt-get update for $suite failed"; }
+fi
+
+# linux-headers-<flavour> depends on linux-headers-<abi>: that names the kernel.
+meta=linux-headers-$flavour
+abi=$(apt-cache "${apt_opts[@]}" depends "$meta" 2>/dev/null |
+	sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*-'"$flavour"'\)$/\1/p' | sort -V | tail -n1)
+if [[ -z $abi ]]; then
+	echo "debian-kernel.sh: $suite offers no $meta: kernel skipped" >&2
+	exit 2
+fi
+version=$(apt-cache "${apt_opts[@]}" show --no-all-versions "linux-headers-$abi" |
+	sed -n 's/^Version: //p')
+series=$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$abi")
+
+kdir=$cache/kernels/$abi
+if [[ -f $kdir/done ]]; then
+	echo "$abi"
+	exit 0
+fi
+note "preparing Debian $suite $flavour kernel $abi ($version) in $kdir"
+start=$SECONDS
+rm -rf "$kdir"
+mkdir -p "$kdir/debs"
+
+image=linux-binary-$abi
+apt-cache "${apt_opts[@]}" show "$image" >/dev/null 2>&1 || image=linux-image-$abi-unsigned
+apt-cache "${apt_opts[@]}" show "$image" >/dev/null 2>&1 || image=linux-image-$abi
+(cd "$kdir/debs" && apt-get "${apt_opts[@]}" -q download \
+	"$image=$version" "linux-headers-$abi=$version") >"$kdir/download.log" 2>&1 ||
+	{ tail -n 5 "$kdir/download.log" >&2; die "cannot download $image and linux-headers-$abi"; }
+for deb in "$kdir"/debs/*.deb; do
+	dpkg-deb -x "$deb" "$kdir/debs/root"
+done
+vmlinuz=$(find "$kdir/debs/root" -name "vmlinuz-$abi" -o -name vmlinuz -path "*/$abi/*" | head -n1)
+hdr=$kdir/debs/root/usr/src/linux-headers-$abi
+[[ -n $vmlinuz && -f $hdr/.config && -f $hdr/Module.symvers ]] ||
+	die "$image/linux-headers-$abi: no vmlinuz, .config or Module.symvers"
+
+# The source, extracted once per version and shared by its flavours.
+src=$cache/src/linux-$version
+mkdir -p "$cache/src"
+exec 6>"$cache/src/.lock-$version"
+flock 6
+if [[ ! -f $src/done ]]; then
+	rm -rf "$src"
+	mkdir -p "$src/debs"
+	(cd "$src/debs" && apt-get "${apt_opts[@]}" -q download "linux-source-$series=$version") \
+		>"$src/download.log" 2>&1 ||
+		{ tail -n 5 "$src/download.log" >&2; die "cannot download linux-source-$series=$version"; }
+	dpkg-deb --fsys-tarfile "$src"/debs/linux-source-*.deb |
+		tar -xO --wildcards '*/linux-source-*.tar.xz' | tar -xJ -C "$src" ||
+		die "cannot extract linux-source-$series"
+	rm -rf "$src/debs"
+	touch "$src/done"
+fi
+flock -u 6
+tree=$(echo "$src"/linux-source-*)
+[[ -f $tree/Makefile ]] || die "no kernel tree in $src"
+
+build=$kdir/build
+mkdir -p "$build"
+cp "$hdr/.config" "$build/.config"
+log=$kdir/prepare.log
+{
+	make -C "$tree" O="$build" olddefconfig &&
+		make -C "$tree" O="$build" KERNELRELEASE="$abi" -j"$PORTRES_JOBS" modules_prepare
+} >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "modules_prepare for $abi failed (log: $log)"; }
+cp "$hdr/Module.symvers" "$build/Module.symvers"
+[[ $(cat "$build/include/config/kernel.release") == "$abi" ]] ||
+	die "the prepared tree says $(cat "$build/include/config/kernel.release"), not $abi"
+cp "$vmlinuz" "$kdir/vmlinuz"
+rm -rf "$kdir/debs"
+echo "$suite $flavour $version" >"$kdir/origin"
+touch "$kdir/done"
+note "kernel $abi ready in $((SECONDS - start))s"
+echo "$abi"
