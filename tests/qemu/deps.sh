@@ -13,6 +13,7 @@ pkgs=(
 	gcc-multilib libc6-dev-i386                       # compat32 selftest (gcc -m32 -static)
 	liburing-dev                                      # libportres async API, async_* tests
 	dkms                                              # make install check (dkms build)
+	flex bison bc libelf-dev libssl-dev               # kernel build trees (kconfig, objtool, sign-file)
 )
 
 missing=()

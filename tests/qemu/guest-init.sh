@@ -35,13 +35,22 @@ hostname portres-guest
 OUT=/dev/ttyS1
 [ "$PORTRES_MODE" = tests ] && [ -c $OUT ] || OUT=/dev/console
 
+# One descriptor on the test port for the whole run. Opened and closed per
+# line, a line could be lost: a close that is not the last one (a test's
+# leftover still holds the port) does not wait for the UART to drain, and
+# reboot -f drops what is still queued.
+exec 3>$OUT
+
 mark() {
 	echo "$*"
-	[ $OUT = /dev/console ] || echo "$*" >$OUT
+	[ $OUT = /dev/console ] || echo "$*" >&3
 }
 
 finish() {
 	mark PORTRES-DONE
+	# tcsetattr(TCSADRAIN): returns once the port has sent everything.
+	[ $OUT = /dev/console ] || stty -F $OUT -echo
+	exec 3>&-
 	sync
 	reboot -f
 	sleep 30 # reboot -f returns before the VM is gone
@@ -89,12 +98,12 @@ while read -r name tmo _; do
 	start=$(date +%s)
 	rm -f /run/portres-timeout
 	# Own session (pgid = $!), own cwd, no stdin (the loop reads ORDER).
-	(cd /tmp && exec setsid "/tests/$name") </dev/null >$OUT 2>&1 &
+	(cd /tmp && exec setsid "/tests/$name") </dev/null >&3 2>&1 3>&- &
 	pid=$!
 	# Watchdog, in a session of its own: at the timeout TERM the test's whole
 	# process group, KILL it 10 s later.
 	setsid sh -c "sleep $tmo; touch /run/portres-timeout; kill -TERM -$pid
-		sleep 10; kill -KILL -$pid" </dev/null >/dev/null 2>&1 &
+		sleep 10; kill -KILL -$pid" </dev/null >/dev/null 2>&1 3>&- &
 	wd=$!
 	wait $pid
 	rc=$?

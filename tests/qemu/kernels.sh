@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Print the Debian kernels to test, one per line: the newest installed 6.12 and
-# 6.1 generic amd64 flavours that have both a bootable image and a build dir.
-# PORTRES_KERNELS="ver ..." overrides the discovery (for local iteration).
+# Print the kernels to test, one per line:
+#  - the newest installed bookworm 6.12 and 6.1 generic amd64 kernels that
+#    have both a bootable image and a build dir (an installed release);
+#  - <suite>:<flavour> for the newest kernels of other Debian suites, which
+#    run.sh fetches with debian-kernel.sh: sid (mainline), trixie-backports
+#    and its PREEMPT_RT flavour;
+#  - "debug", the debug test kernel (tests/debug-kernel/), built on first use.
+# PORTRES_KERNELS="ver|suite:flavour ..." overrides the list (for local
+# iteration); PORTRES_DEBUG_KERNEL=0 leaves the debug kernel out.
 set -euo pipefail
 
 if [[ -n ${PORTRES_KERNELS:-} ]]; then
@@ -32,6 +38,6 @@ for series in 6.12 6.1; do
 		rc=1
 	}
 done
-# The debug test kernel (tests/debug-kernel/), built on first use.
+printf '%s\n' sid:amd64 trixie-backports:amd64 trixie-backports:rt-amd64
 [[ ${PORTRES_DEBUG_KERNEL:-1} == 0 ]] || echo debug
 exit $rc

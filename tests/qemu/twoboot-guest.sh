@@ -20,12 +20,16 @@ ip link set lo up
 hostname portres-twoboot
 
 OUT=/dev/ttyS1
+# One descriptor for the whole run, drained before reboot (guest-init.sh).
+exec 3>$OUT
 mark() {
 	echo "$*"
-	echo "$*" >$OUT
+	echo "$*" >&3
 }
 finish() {
 	mark PORTRES-DONE
+	stty -F $OUT -echo
+	exec 3>&-
 	sync
 	reboot -f
 	sleep 30
@@ -63,10 +67,10 @@ t() { # t NAME CMD...: one TAP result, the command's output as diagnostics
 	shift
 	n=$((n + 1))
 	if "$@" >/tmp/t.out 2>&1; then
-		echo "ok $n - $name" >$OUT
+		echo "ok $n - $name" >&3
 	else
-		echo "not ok $n - $name" >$OUT
-		sed 's/^/# /' /tmp/t.out >$OUT
+		echo "not ok $n - $name" >&3
+		sed 's/^/# /' /tmp/t.out >&3
 	fi
 }
 
@@ -158,7 +162,7 @@ saved_again_same() {
 case $phase in
 save)
 	mark "PORTRES-BEGIN twoboot-save"
-	echo "1..7" >$OUT
+	echo "1..7" >&3
 	t "first boot: the disk holds no saved reservations" first_boot_blank
 	t "ExecStart loads the module (nothing to restore yet)" module_loaded
 	[ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK
@@ -173,7 +177,7 @@ save)
 	;;
 restore)
 	mark "PORTRES-BEGIN twoboot-restore"
-	echo "1..9" >$OUT
+	echo "1..9" >&3
 	t "second boot: $CONF is back from the disk" back_from_disk
 	t "ExecStart loads the module and restores $CONF" module_loaded
 	[ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK

@@ -68,7 +68,8 @@ ver=${src##*/portres-}
 dk=(--dkmstree "$out/dkms" --sourcetree "$stage/usr/src")
 mkdir -p "$out/dkms"
 if dkms add "${dk[@]}" -m portres -v "$ver" >"$logs/twoboot-dkms.log" 2>&1 &&
-	dkms build "${dk[@]}" -m portres -v "$ver" -k "$kver" >>"$logs/twoboot-dkms.log" 2>&1; then
+	dkms build "${dk[@]}" -m portres -v "$ver" -k "$kver" \
+		--kernelsourcedir "$(portres_kdir "$kver")" >>"$logs/twoboot-dkms.log" 2>&1; then
 	pass "dkms build portres/$ver for $kver"
 else
 	tail -n 20 "$logs/twoboot-dkms.log" | sed 's/^/      /'
