@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# build.sh [--dir]: build the portres debug test kernel (KUnit, KASAN,
+# build.sh [--dir]: build the portres debug test kernel (PREEMPT_RT, KUnit, KASAN,
 # lockdep, kmemleak, fault injection) from Debian's linux-source-6.12, once
 # per machine. x86_64_defconfig + tests/debug-kernel/config.fragment, built
 # in a cache outside the repository:

@@ -318,6 +318,13 @@ static int wrong_numbers_and_sockets(void)
 	in.reservation.number_of_ports = 1;
 	for (i = 0; i < (int)ARRAY_SIZE(s); i++) {
 		fd = socket(s[i].family, s[i].type | SOCK_CLOEXEC, s[i].proto);
+		/* UDP-Lite is gone since Linux 7.0. */
+		if (fd < 0 && errno == EPROTONOSUPPORT &&
+		    s[i].proto == IPPROTO_UDPLITE) {
+			tap_diag("%s not available in this kernel: not checked",
+				 s[i].name);
+			continue;
+		}
 		CHECK(fd >= 0, "%s: socket: %s", s[i].name, strerror(errno));
 		err = io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in);
 		CHECK(err == s[i].want, "%s: acquire: expected %s, got %s",
