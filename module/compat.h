@@ -23,7 +23,7 @@
  */
 #if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && \
 	!defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
-#error "portres needs ftrace that can redirect a call: CONFIG_DYNAMIC_FTRACE_WITH_REGS or CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
+#error "portres needs ftrace that can redirect calls (DYNAMIC_FTRACE_WITH_REGS or _ARGS)"
 #endif
 
 /*
