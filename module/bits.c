@@ -47,31 +47,40 @@ void portres_bits_unclaim(struct portres_bits *b, unsigned long *sys,
 }
 
 /*
- * An administrator wrote the sysctl: @admin is what the write produced.
- * Publish admin | wanted one word at a time so that no wanted port is ever
- * clear in @sys. After a full rewrite (@replaced) the ports the
- * administrator listed become the administrator's; after an appending
- * write ownership stays as it was.
+ * An administrator wrote the sysctl: @listed holds the ports that one
+ * call of proc_do_large_bitmap() parsed. The kernel hands a write longer
+ * than a page to the handler in chunks: the first (@replaced, at offset
+ * 0) replaces the bitmap, every later one adds its ports to it. Either
+ * way a port the administrator listed is the administrator's from then
+ * on, even if portres had set it too, so a release or an unload leaves
+ * it set. Publish one word at a time so that no wanted port is ever
+ * clear in @sys.
  */
 void portres_bits_merge(struct portres_bits *b, unsigned long *sys,
-			const unsigned long *admin, bool replaced,
+			const unsigned long *listed, bool replaced,
 			portres_wanted_fn wanted, void *ctx)
 {
 	unsigned int w, i;
 
 	for (w = 0; w < BITS_TO_LONGS(PORTRES_NR_PORTS); w++) {
-		unsigned long word = admin[w];
+		unsigned long word = listed[w];
 
-		for (i = 0; i < BITS_PER_LONG; i++) {
+		if (!replaced) {
+			/* Every port portres wants is set in @sys already. */
+			if (b->owned)
+				b->owned[w] &= ~word;
+			WRITE_ONCE(sys[w], sys[w] | word);
+			continue;
+		}
+		for (i = 0; b->owned && i < BITS_PER_LONG; i++) {
 			u32 p = w * BITS_PER_LONG + i;
 
-			if (!b->owned || !wanted(ctx, p))
-				continue;
-			if (!(word & BIT(i)))
+			if (!(word & BIT(i)) && wanted(ctx, p)) {
 				__set_bit(p, b->owned);
-			else if (replaced)
+				word |= BIT(i);
+			} else {
 				__clear_bit(p, b->owned);
-			word |= BIT(i);
+			}
 		}
 		WRITE_ONCE(sys[w], word);
 	}

@@ -27,7 +27,7 @@ void portres_bits_unclaim(struct portres_bits *b, unsigned long *sys,
 			  u16 first, u16 last, portres_wanted_fn wanted,
 			  void *ctx);
 void portres_bits_merge(struct portres_bits *b, unsigned long *sys,
-			const unsigned long *admin, bool replaced,
+			const unsigned long *listed, bool replaced,
 			portres_wanted_fn wanted, void *ctx);
 void portres_bits_release_all(struct portres_bits *b, unsigned long *sys);
 

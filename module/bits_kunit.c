@@ -212,18 +212,60 @@ static void bits_merge_append(struct kunit *test)
 	admin = kunit_kzalloc(test, BITS_TO_LONGS(PORTRES_NR_PORTS) *
 			      sizeof(long), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, admin);
+	__set_bit(4200, c->sys);
 	KUNIT_ASSERT_EQ(test, portres_bits_claim(&c->b, c->sys, 4000, 4001), 0);
 	bitmap_set(c->wanted, 4000, 2);
-	/* An appending write (offset > 0) lists 4000 again: ownership stays. */
-	bitmap_copy(admin, c->sys, PORTRES_NR_PORTS);
+	/*
+	 * A later chunk of a long write (offset > 0) lists 4000 and 4100: it
+	 * adds them, and 4000 is the administrator's from now on.
+	 */
+	__set_bit(4000, admin);
 	__set_bit(4100, admin);
 	portres_bits_merge(&c->b, c->sys, admin, false, wanted, c);
-	KUNIT_EXPECT_TRUE(test, test_bit(4000, c->b.owned));
+	KUNIT_EXPECT_FALSE(test, test_bit(4000, c->b.owned));
+	KUNIT_EXPECT_TRUE(test, test_bit(4001, c->b.owned));
 	KUNIT_EXPECT_TRUE(test, test_bit(4100, c->sys));
+	KUNIT_EXPECT_TRUE(test, test_bit(4200, c->sys));
+	KUNIT_EXPECT_EQ(test, sys_weight(c), 4U);
 	bitmap_zero(c->wanted, PORTRES_NR_PORTS);
 	portres_bits_unclaim(&c->b, c->sys, 4000, 4001, wanted, c);
-	KUNIT_EXPECT_EQ(test, sys_weight(c), 1U);
+	KUNIT_EXPECT_EQ(test, sys_weight(c), 3U);
+	KUNIT_EXPECT_TRUE(test, test_bit(4000, c->sys));
+	KUNIT_EXPECT_FALSE(test, test_bit(4001, c->sys));
 	KUNIT_EXPECT_TRUE(test, test_bit(4100, c->sys));
+	KUNIT_EXPECT_TRUE(test, test_bit(4200, c->sys));
+}
+
+static void bits_merge_chunks(struct kunit *test)
+{
+	struct bits_ctx *c = test->priv;
+	unsigned long *chunk;
+
+	chunk = kunit_kzalloc(test, BITS_TO_LONGS(PORTRES_NR_PORTS) *
+			      sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	__set_bit(6000, c->sys);
+	KUNIT_ASSERT_EQ(test, portres_bits_claim(&c->b, c->sys, 22000, 22009),
+			0);
+	bitmap_set(c->wanted, 22000, 10);
+	/* One write in two chunks: "1-1000,...," then "...,22005". */
+	bitmap_set(chunk, 1, 1000);
+	portres_bits_merge(&c->b, c->sys, chunk, true, wanted, c);
+	KUNIT_EXPECT_FALSE(test, test_bit(6000, c->sys));
+	KUNIT_EXPECT_EQ(test, sys_weight(c), 1010U);
+	bitmap_zero(chunk, PORTRES_NR_PORTS);
+	__set_bit(22005, chunk);
+	portres_bits_merge(&c->b, c->sys, chunk, false, wanted, c);
+	KUNIT_EXPECT_EQ(test, sys_weight(c), 1010U);
+	KUNIT_EXPECT_FALSE(test, test_bit(22005, c->b.owned));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(c->b.owned, PORTRES_NR_PORTS), 9U);
+	/* The release leaves what the administrator wrote, 22005 too. */
+	bitmap_zero(c->wanted, PORTRES_NR_PORTS);
+	portres_bits_unclaim(&c->b, c->sys, 22000, 22009, wanted, c);
+	KUNIT_EXPECT_EQ(test, sys_weight(c), 1001U);
+	KUNIT_EXPECT_TRUE(test, test_bit(22005, c->sys));
+	KUNIT_EXPECT_TRUE(test, test_bit(1000, c->sys));
+	KUNIT_EXPECT_FALSE(test, test_bit(22004, c->sys));
 }
 
 static void bits_merge_nothing_owned(struct kunit *test)
@@ -252,6 +294,7 @@ static struct kunit_case portres_bits_cases[] = {
 	KUNIT_CASE(bits_merge_after_rewrite),
 	KUNIT_CASE(bits_merge_cleared_by_admin),
 	KUNIT_CASE(bits_merge_append),
+	KUNIT_CASE(bits_merge_chunks),
 	KUNIT_CASE(bits_merge_nothing_owned),
 	{}
 };

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A write to ip_local_reserved_ports replaces the bitmap. portres lets the
- * write land in a copy and publishes the copy with its own ports added, so
- * that reserved ports never become ephemeral ports, even for a moment.
+ * write land in an empty bitmap of its own, so that it learns exactly which
+ * ports the administrator listed, and publishes them with its own ports
+ * added: reserved ports never become ephemeral ports, even for a moment,
+ * and the ports the administrator listed stay after portres lets go.
  */
 #include <linux/bitmap.h>
 #include <linux/slab.h>
@@ -42,9 +44,13 @@ int portres_sysctl_handler(portres_ctl_table_t *table, int write,
 		err = -ENOMEM;
 		goto out;
 	}
-	bitmap_copy(tmp, sys, PORTRES_NR_PORTS);
 	copy = *table;
 	copy.data = &tmp;
+	/*
+	 * A write longer than a page comes in chunks: the handler replaces
+	 * the bitmap at offset 0 and ORs into it after (@pos > 0). Either
+	 * way @tmp, empty before, ends up holding what this chunk listed.
+	 */
 	err = handler(&copy, write, buffer, lenp, ppos);
 	if (!err)
 		portres_bits_merge(&pn->bits, sys, tmp, pos == 0,

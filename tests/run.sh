@@ -53,6 +53,8 @@ fi
 [[ -f $order ]] || { fail "no $order: no test would run"; order=/dev/null; }
 check "examples build (static)" "$Q/build-examples.sh" "$PORTRES_BUILD/examples"
 check "userspace host tests (make -C userspace check)" make -C userspace check
+check "a kernel older than 6.1 is refused in one line (tests/qemu/old-kernel.sh)" \
+	"$Q/old-kernel.sh"
 
 # Bound a hung guest by what ORDER allows plus boot and slack, 900 s at least.
 per=${PORTRES_TEST_TIMEOUT:-120}

@@ -21,29 +21,9 @@ set -euo pipefail
 
 suite=${1:?usage: debian-kernel.sh <suite> <flavour>}
 flavour=${2:?usage: debian-kernel.sh <suite> <flavour>}
-mirror=${PORTRES_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cache=$(portres_cache)
 
-aptdir=$cache/apt/$suite
-mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
-	>"$aptdir/sources.list"
-apt_opts=(
-	-o Dir::Etc::SourceList="$aptdir/sources.list"
-	-o Dir::Etc::SourceParts=/dev/null
-	-o Dir::State::Lists="$aptdir/lists"
-	-o Dir::Cache="$aptdir/cache"
-	-o Dir::State::status=/dev/null
-	-o APT::Sandbox::User=root
-)
-
-exec 7>"$aptdir/.lock"
-flock 7
-# The index is read again after an hour: new kernels come often in sid.
-if [[ -z $(find "$aptdir/lists" -maxdepth 1 -name '*_Packages' -mmin -60 2>/dev/null) ]]; then
-	apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
-		{ tail -n 5 "$aptdir/update.log" >&2; die "apt-get update for $suite failed"; }
-fi
+portres_apt_suite "$suite"
 
 # linux-headers-<flavour> depends on linux-headers-<abi>: that names the kernel.
 meta=linux-headers-$flavour

@@ -53,6 +53,33 @@ portres_kimage() {
 	fi
 }
 
+# portres_apt_suite <suite>: sets apt_opts, an apt configuration of its own
+# for one Debian suite (sid, trixie-backports, bullseye) under the cache, so
+# that its packages can be looked up and downloaded (never installed)
+# without touching the host's sources. The index is refreshed after an hour.
+portres_apt_suite() {
+	local suite=$1 aptdir
+	local mirror=${PORTRES_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+	aptdir=$(portres_cache)/apt/$suite
+	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
+		>"$aptdir/sources.list"
+	apt_opts=(
+		-o Dir::Etc::SourceList="$aptdir/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$aptdir/lists"
+		-o Dir::Cache="$aptdir/cache"
+		-o Dir::State::status=/dev/null
+		-o APT::Sandbox::User=root
+	)
+	(
+		flock 7
+		[[ -n $(find "$aptdir/lists" -maxdepth 1 -name '*_Packages' -mmin -60) ]] ||
+			apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
+			{ tail -n 5 "$aptdir/update.log" >&2; exit 1; }
+	) 7>"$aptdir/.lock" || die "apt-get update for $suite failed"
+}
+
 # One make test/demo at a time per tree: they share tests/build/.
 portres_lock() {
 	mkdir -p "$PORTRES_BUILD"
