@@ -3,15 +3,20 @@
  * The module keeps reserved ports out of ephemeral selection through the
  * namespace's ip_local_reserved_ports bitmap. Its bits come and go with the
  * reservations, never take away a bit the administrator set, and come back
- * when the administrator rewrites the sysctl while reservations live.
+ * when the administrator rewrites the sysctl while reservations live, also
+ * when the kernel takes the new list in several write()s.
  *
  * Ports used: 25000-25999.
  */
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "portres_util.h"
+
+#define BIG_LIST	8192	/* a port list longer than a page */
 
 /* 0 if ports [start, start + n) are all set (want) or all clear (!want). */
 static int check_bits(uint16_t start, uint16_t n, bool want)
@@ -162,12 +167,113 @@ static int admin_bits_set_during_reservation_survive_release(void)
 	return 0;
 }
 
+/*
+ * One write() of @text, longer than a page: the kernel takes a page of it
+ * at most, so the rest goes in more write()s at later offsets, as echo does.
+ * The first replaces the list, the others add to it.
+ */
+static int write_long(int fd, const char *text)
+{
+	size_t len = strlen(text), done = 0;
+	int parts = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		CHECK(n > 0, "write at offset %zu: %s", done,
+		      n ? strerror(errno) : "nothing taken");
+		done += n;
+		parts++;
+	}
+	CHECK(parts >= 2, "%zu bytes taken in %d write()", len, parts);
+	return 0;
+}
+
+static int admin_ports_of_a_long_write_survive_release(void)
+{
+	struct portset base;
+	char *text = malloc(BIG_LIST);
+	size_t len;
+	int fd, p, t = xsock(AF_INET, IPPROTO_TCP);
+	uint64_t tok;
+
+	CHECK(text, "out of memory");
+	/* The administrator's 25190 is replaced by the write below. */
+	portset_clear(&base);
+	portset_set(&base, 25190);
+	xreserved_ports_write(&base);
+	tok = xacquire(t, 25100, 10, NULL);
+	/* 25101 is in the first page of the value, 25105 in the last. */
+	len = sprintf(text, "25101");
+	for (p = 25200; p < 26000; p++)
+		len += sprintf(text + len, ",%d", p);
+	sprintf(text + len, ",25105\n");
+	fd = open(SYSCTL_RESERVED_PORTS, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	CHECK_PASS(write_long(fd, text));
+	close(fd);
+	free(text);
+	CHECK_PASS(check_bits(25100, 10, true));
+	CHECK_PASS(check_bits(25200, 800, true));
+	CHECK_PASS(check_bits(25190, 1, false));
+	CHECK_OK(release(t, tok));
+	CHECK_PASS(check_bits(25101, 1, true));
+	CHECK_PASS(check_bits(25105, 1, true));
+	CHECK_PASS(check_bits(25200, 800, true));
+	CHECK_PASS(check_bits(25100, 1, false));
+	CHECK_PASS(check_bits(25102, 3, false));
+	CHECK_PASS(check_bits(25106, 4, false));
+	close(t);
+	return 0;
+}
+
+static int admin_ports_of_several_writes_survive_release(void)
+{
+	static const char *const parts[] = {
+		"25102,25300-25310,", "25400,", "25106\n",
+	};
+	struct portset base;
+	int fd, i, t = xsock(AF_INET6, IPPROTO_UDP);
+	uint64_t tok;
+	ssize_t n;
+
+	portset_clear(&base);
+	portset_set(&base, 25190);
+	xreserved_ports_write(&base);
+	tok = xacquire(t, 25100, 10, NULL);
+	/* Three write()s on one fd: at offset 0, then at two later ones. */
+	fd = open(SYSCTL_RESERVED_PORTS, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	for (i = 0; i < (int)ARRAY_SIZE(parts); i++) {
+		n = write(fd, parts[i], strlen(parts[i]));
+		CHECK(n == (ssize_t)strlen(parts[i]), "write '%s': %s",
+		      parts[i], n < 0 ? strerror(errno) : "short");
+	}
+	close(fd);
+	CHECK_PASS(check_bits(25100, 10, true));
+	CHECK_PASS(check_bits(25300, 11, true));
+	CHECK_PASS(check_bits(25400, 1, true));
+	CHECK_PASS(check_bits(25190, 1, false));
+	CHECK_OK(release(t, tok));
+	CHECK_PASS(check_bits(25102, 1, true));
+	CHECK_PASS(check_bits(25106, 1, true));
+	CHECK_PASS(check_bits(25300, 11, true));
+	CHECK_PASS(check_bits(25400, 1, true));
+	CHECK_PASS(check_bits(25100, 2, false));
+	CHECK_PASS(check_bits(25103, 3, false));
+	CHECK_PASS(check_bits(25107, 3, false));
+	close(t);
+	return 0;
+}
+
 static const struct tap_test tests[] = {
 	TAP_TEST(reserved_ports_show_while_reserved_only),
 	TAP_TEST(tcp_and_udp_reservations_share_a_bit),
 	TAP_TEST(admin_bits_in_and_next_to_block_survive_release),
 	TAP_TEST(admin_rewrite_keeps_reserved_ports),
 	TAP_TEST(admin_bits_set_during_reservation_survive_release),
+	TAP_TEST(admin_ports_of_a_long_write_survive_release),
+	TAP_TEST(admin_ports_of_several_writes_survive_release),
 };
 
 int main(void)

@@ -74,9 +74,10 @@ int file_read(const char *path, char *buf, size_t size)
 
 int file_write(const char *path, const char *val)
 {
-	size_t len = strlen(val);
+	size_t len = strlen(val), done;
 	char *line = malloc(len + 2);
 	int fd, ret = 0;
+	ssize_t n;
 
 	if (!line)
 		return -ENOMEM;
@@ -87,9 +88,17 @@ int file_write(const char *path, const char *val)
 	if (fd < 0) {
 		ret = -errno;
 	} else {
-		/* One write at offset 0: the bitmap sysctl replaces, not ORs. */
-		if (write(fd, line, len + 1) != (ssize_t)(len + 1))
-			ret = -errno;
+		/*
+		 * As echo does: the bitmap sysctl takes at most a page per
+		 * write(), replacing at offset 0 and adding after it.
+		 */
+		for (done = 0; !ret && done < len + 1;) {
+			n = write(fd, line + done, len + 1 - done);
+			if (n > 0)
+				done += n;
+			else
+				ret = n ? -errno : -EIO;
+		}
 		close(fd);
 	}
 	free(line);

@@ -7,7 +7,7 @@
  * unloads the module, loads it again from $PORTRES_KO (default /portres.ko)
  * with the parameters it had, and leaves it loaded.
  *
- * Ports used: 27000-27199.
+ * Ports used: 27000-27499, 27600-27999.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 #define TCP_BLOCK	27000	/* 27000-27003, admin bit 27001 inside */
 #define UDP_BLOCK	27006	/* 27006-27009, admin bit 27010 next to it */
 #define ADMIN_FAR	27100
+#define LONG_BLOCK	27020	/* 27020-27029, listed in a long write */
 
 /* "name=value ..." of the module as the harness loaded it. */
 static char module_params[1024];
@@ -245,6 +246,57 @@ static int unload_with_live_reservations_restores_everything(void)
 	return 0;
 }
 
+/* 27500-27599 are ioctl's. */
+static bool filler_skip(int port)
+{
+	return port >= 27500 && port < 27600;
+}
+
+/*
+ * The administrator writes a list longer than a page while a reservation
+ * lives: the kernel takes it in several write()s, at offset 0 and after.
+ * Ports of the block listed in the first and in the last part stay set
+ * after the unload; the rest of the block is clear.
+ */
+static int unload_keeps_ports_of_a_long_write(void)
+{
+	char *text = malloc(8192);
+	struct portset after;
+	int p, t;
+	size_t len;
+
+	CHECK(text, "out of memory");
+	if (!module_loaded())
+		CHECK_OK(load_module());
+	t = xsock(AF_INET, IPPROTO_TCP);
+	xacquire(t, LONG_BLOCK, 10, NULL);
+	len = sprintf(text, "%d", LONG_BLOCK + 1);
+	for (p = 27200; p < 28000; p++)
+		if (!filler_skip(p))
+			len += sprintf(text + len, ",%d", p);
+	sprintf(text + len, ",%d", LONG_BLOCK + 5);
+	CHECK(strlen(text) > 4096, "list of %zu bytes", strlen(text));
+	xsysctl_set(SYSCTL_RESERVED_PORTS, text);
+	free(text);
+	xreserved_ports_read(&after);
+	for (p = LONG_BLOCK; p < LONG_BLOCK + 10; p++)
+		CHECK(portset_test(&after, p), "port %d of the block clear", p);
+	CHECK_OK(unload_module());
+	CHECK(!module_loaded(), MODULE_DIR " still there");
+	xreserved_ports_read(&after);
+	CHECK(portset_test(&after, LONG_BLOCK + 1), "first part's port lost");
+	CHECK(portset_test(&after, LONG_BLOCK + 5), "last part's port lost");
+	for (p = 27200; p < 28000; p++)
+		CHECK(portset_test(&after, p) || filler_skip(p),
+		      "port %d lost", p);
+	for (p = LONG_BLOCK; p < LONG_BLOCK + 10; p++)
+		CHECK(portset_test(&after, p) == (p == LONG_BLOCK + 1 ||
+						  p == LONG_BLOCK + 5),
+		      "port %d of the block still set", p);
+	close(t);
+	return 0;
+}
+
 static int module_is_loaded_again_at_the_end(void)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
@@ -267,6 +319,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(module_unloads_and_ioctls_give_enotty),
 	TAP_TEST(module_loads_again_and_works),
 	TAP_TEST(unload_with_live_reservations_restores_everything),
+	TAP_TEST(unload_keeps_ports_of_a_long_write),
 	TAP_TEST(module_is_loaded_again_at_the_end),
 };
 
