@@ -25,6 +25,26 @@ void root_dir_traversable(void)
 }
 static char cmdline[1024];
 
+/* NAME in the directory of this test binary, in path. */
+static void prog_path(char *path, size_t size, const char *name)
+{
+	char dir[512];
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+
+	if (len < 0)
+		die("readlink /proc/self/exe: %s", strerror(errno));
+	dir[len] = '\0';
+	snprintf(path, size, "%s/%s", dirname(dir), name);
+}
+
+bool prog_built(const char *name)
+{
+	char path[600];
+
+	prog_path(path, sizeof(path), name);
+	return access(path, X_OK) == 0;
+}
+
 static void read_all(FILE *f, char *buf, size_t size)
 {
 	size_t n;
@@ -39,18 +59,16 @@ void run_prog(struct prog_result *r, enum runas who, const char *in,
 	      const char *name, ...)
 {
 	const char *argv[32];
-	char dir[512], path[600];
+	char path[600];
 	FILE *fo = tmpfile(), *fe = tmpfile(), *fi = tmpfile();
-	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 	int argc = 0, status;
 	size_t pos;
 	va_list ap;
 	pid_t pid;
 
-	if (len <= 0 || !fo || !fe || !fi)
+	if (!fo || !fe || !fi)
 		die("run_prog set-up: %s", strerror(errno));
-	dir[len] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", dirname(dir), name);
+	prog_path(path, sizeof(path), name);
 	argv[argc++] = name;
 	va_start(ap, name);
 	while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))

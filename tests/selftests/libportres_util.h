@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the libportres selftests (lib_*, portresctl_*): running the
- * programs built beside the tests (portresctl, the compat seed examples)
+ * programs built beside the tests (portresctl, the compat examples)
  * as root or as an unprivileged user, and cleaning up persistent
  * reservations a test made, even when it fails.
  */
@@ -32,6 +32,8 @@ enum runas { AS_ROOT, AS_NOADMIN, AS_NOBODY };
  */
 void run_prog(struct prog_result *r, enum runas who, const char *in,
 	      const char *name, ...) __attribute__((sentinel));
+/* Whether NAME was built beside this test binary. */
+bool prog_built(const char *name);
 /* "# $ portresctl ..." plus its output, for a failed CHECK's context. */
 void show_prog(const struct prog_result *r);
 

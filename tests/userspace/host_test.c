@@ -507,30 +507,37 @@ static int portresctl_restore_rejects_bad_files(void)
 	return 0;
 }
 
-static int seed_examples_without_module(void)
+static int compat_examples_without_module(void)
 {
-	FILE *p = popen(USERSPACE_BUILD "/acquire_seed 2 1 6 5000 20", "r");
+	FILE *p;
 	char buf[1024] = "";
 	size_t n;
 	int rc;
 
-	CHECK(p, "popen");
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	rc = pclose(p);
-	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "acquire_seed status %d", rc);
-	CHECK(strstr(buf, "socket function succeeded\n") &&
-	      strstr(buf, "WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION) failed with error = 10045"),
-	      "acquire_seed: '%s'", buf);
+	/* Extracted from Microsoft's page at build time, where there is one. */
+	if (access(USERSPACE_BUILD "/acquire_seed", X_OK)) {
+		printf("# acquire_seed not built (no ../shared/seeds beside the repository): left out\n");
+	} else {
+		p = popen(USERSPACE_BUILD "/acquire_seed 2 1 6 5000 20", "r");
+		CHECK(p, "popen");
+		n = fread(buf, 1, sizeof(buf) - 1, p);
+		buf[n] = '\0';
+		rc = pclose(p);
+		CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1,
+		      "acquire_seed status %d", rc);
+		CHECK(strstr(buf, "socket function succeeded\n") &&
+		      strstr(buf, "WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION) failed with error = 10045"),
+		      "acquire_seed: '%s'", buf);
+	}
 
-	p = popen(USERSPACE_BUILD "/persistent_seed 5000 20", "r");
+	p = popen(USERSPACE_BUILD "/persistent_udp 5000 20", "r");
 	CHECK(p, "popen");
 	n = fread(buf, 1, sizeof(buf) - 1, p);
 	buf[n] = '\0';
 	rc = pclose(p);
-	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "persistent_seed status %d", rc);
-	CHECK(strstr(buf, "CreatePersistentUdpPortReservation returned error: 50"),
-	      "persistent_seed: '%s'", buf);
+	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "persistent_udp status %d", rc);
+	CHECK(strstr(buf, "CreatePersistentUdpPortReservation: error 50\n"),
+	      "persistent_udp: '%s'", buf);
 	return 0;
 }
 
@@ -553,7 +560,7 @@ static const struct {
 	T(portresctl_help),
 	T(portresctl_without_module),
 	T(portresctl_restore_rejects_bad_files),
-	T(seed_examples_without_module),
+	T(compat_examples_without_module),
 };
 
 int main(void)
