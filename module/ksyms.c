@@ -51,49 +51,51 @@ static const struct {
 };
 
 /*
- * The start of the function @name, or 0. A kprobe finds the address, but
- * may have moved it past an ENDBR (IBT); an indirect call must land on the
+ * The start of the function @name. A kprobe finds the address, but may
+ * have moved it past an ENDBR (IBT); an indirect call must land on the
  * symbol itself, so kallsyms gives the offset to take back.
  */
-static unsigned long portres_ksym_lookup(const char *name)
+static int portres_ksym_lookup(const char *name, void **fn)
 {
 	struct kprobe kp = { .symbol_name = name };
 	char buf[KSYM_SYMBOL_LEN];
 	unsigned long addr, off;
 	size_t len = strlen(name);
 	char *end;
+	int err;
 
-	if (register_kprobe(&kp))
-		return 0;
+	err = register_kprobe(&kp);
+	if (err)
+		return err;
 	addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
 
 	/* "name+0x4/0x1b0" */
 	sprint_symbol(buf, addr);
-	if (strncmp(buf, name, len) || buf[len] != '+')
-		return 0;
-	end = strchr(buf + len, '/');
-	if (!end)
-		return 0;
+	end = strchr(buf, '/');
+	if (strncmp(buf, name, len) || buf[len] != '+' || !end)
+		return -ENOENT;
 	*end = '\0';
 	if (kstrtoul(buf + len + 1, 16, &off) || off > addr)
-		return 0;
-	return addr - off;
+		return -ENOENT;
+	*fn = (void *)(addr - off);
+	return 0;
 }
 
 int portres_ksyms_resolve(void)
 {
-	int i;
+	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(portres_ksym_table); i++) {
 		void *fn = portres_ksym_table[i].exported;
 
-		if (!fn)
-			fn = (void *)portres_ksym_lookup(portres_ksym_table[i].name);
 		if (!fn) {
-			pr_err("this kernel has no %s: cannot load\n",
-			       portres_ksym_table[i].name);
-			return -ENOENT;
+			err = portres_ksym_lookup(portres_ksym_table[i].name, &fn);
+			if (err) {
+				pr_err("cannot load: %s is not exported, and kprobes could not find it (%d)\n",
+				       portres_ksym_table[i].name, err);
+				return -ENOENT;
+			}
 		}
 		*portres_ksym_table[i].slot = fn;
 	}
