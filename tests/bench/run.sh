@@ -213,7 +213,7 @@ for k in "${kernels[@]}"; do
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); module: portres.ko built from $modname"
 		echo "- instruction run: QEMU TCG \`$icount_args\`, ${mem} MiB; $rounds counted rounds + 1 warm-up, iterations at ${iters} % of the built-in counts; guest ${guest_secs:-?} s of virtual time; the check loop: $clock"
 		echo "- \`make bench\` wall time on this kernel ${wall} s (instruction run ${icount_secs} s, wall-clock run ${wall_secs} s); host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
-		echo "- run-to-run spread, every instruction figure of this section $spread"
+		echo "- run-to-run spread of every figure in the tables below (instruction counts and bytes), $spread"
 		echo "- kernel console: $([[ -z $splats ]] && echo "no splats" || echo "SPLATS, see below")"
 		echo
 		md_body "$logs/icount.txt"
