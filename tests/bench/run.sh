@@ -138,24 +138,34 @@ boot_bench() {
 md_body() { sed -n '/^BENCH-MD-BEGIN/,/^BENCH-MD-END/p' "$1" | sed '1d;$d'; }
 
 # compare <old figures> <new figures>: the run-to-run spread, one paragraph.
+# Instruction figures and the memory figures (bytes, mem_*) apart; for the
+# single calls also the largest difference in instructions.
 compare() {
 	awk '
+	function abs(x) { return x < 0 ? -x : x }
 	NR == FNR { old[$1] = $2; next }
 	($1 in old) && old[$1] > 0 {
+		rel = abs($2 - old[$1]) / old[$1]
+		if ($1 ~ /^mem_/) {
+			if (rel >= mworst) { mworst = rel; mk = $1; mo = old[$1]; mn = $2 }
+			next
+		}
 		n++
-		d = $2 - old[$1]; rel = (d < 0 ? -d : d) / old[$1]
-		if (rel > worst) { worst = rel; wk = $1; wo = old[$1]; wn = $2 }
+		if (rel >= worst) { worst = rel; wk = $1; wo = old[$1]; wn = $2 }
 		if (rel > 0.01) over++
 		rels[n] = rel
+		if ($1 ~ /^call_/ && abs($2 - old[$1]) >= cabs) { cabs = abs($2 - old[$1]); ck = $1 }
 	}
 	END {
 		if (!n) { print "no figures in common"; exit }
-		# median of the relative differences
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 			if (rels[j] < rels[i]) { t = rels[i]; rels[i] = rels[j]; rels[j] = t }
 		m = n % 2 ? rels[(n + 1) / 2] : (rels[n / 2] + rels[n / 2 + 1]) / 2
-		printf "%d figures compared: largest difference %.2f%% (%s: %.1f then %.1f), median %.3f%%; %d differ by more than 1%%.", \
-			n, 100 * worst, wk, wo, wn, 100 * m, over + 0
+		printf "%d instruction figures compared: largest difference %.3f%% (%s: %.1f then %.1f), median %.3f%%, %d differ by more than 1%%; single calls: at most %.1f instructions apart (%s)", \
+			n, 100 * worst, wk, wo, wn, 100 * m, over + 0, cabs, ck
+		if (mk != "")
+			printf "; memory per reservation: at most %.2f%% apart (%s: %.1f then %.1f B)", 100 * mworst, mk, mo, mn
+		print "."
 	}' "$1" "$2"
 }
 
@@ -202,6 +212,7 @@ for k in "${kernels[@]}"; do
 		spread="against the previous run ($(sed -n 2p "$prev.meta")): $(compare "$prev" "$logs/figures.new")"
 	fi
 	cp "$logs/figures.new" "$prev"
+	cp "$logs/figures.new" "$logs/figures.$(date -u +%Y%m%dT%H%M%S)"
 	printf '%s\n%s\n' "$meta" "$(date -u '+%Y-%m-%d %H:%M UTC'), same module sources" >"$prev.meta"
 	wall=$((SECONDS - start))
 
