@@ -45,7 +45,9 @@ fi
 [[ $tlog == /dev/null ]] || { mkdir -p "$(dirname "$tlog")"; : >"$tlog"; }
 
 # panic=-1 + -no-reboot: a panic ends the VM at once instead of hanging.
-append="console=ttyS0,115200 panic=-1 printk.time=1 loglevel=7 ${PORTRES_APPEND:-}"
+# no_timer_check: a host busy with builds can starve the emulated timer
+# during boot, and the IO-APIC timer check then panics the guest.
+append="console=ttyS0,115200 no_timer_check panic=-1 printk.time=1 loglevel=7 ${PORTRES_APPEND:-}"
 extra=()
 [[ -z ${PORTRES_QEMU_EXTRA:-} ]] || read -ra extra <<<"$PORTRES_QEMU_EXTRA"
 start=$SECONDS
