@@ -74,6 +74,7 @@ struct portres_entry {
 	bool token_visible;		/* reader had CAP_NET_ADMIN */
 	uint64_t token;			/* 0 unless token_visible */
 	char comm[PORTRES_COMM_MAX];	/* unescaped; "" if none */
+	uint64_t refused;		/* binds into the block refused so far */
 };
 
 /*
