@@ -35,7 +35,7 @@ int plookup(int ctl, int proto, uint16_t start, uint16_t n,
 uint64_t xpcreate(int ctl, int proto, uint16_t start, uint16_t n);
 void xpdelete(int ctl, int proto, uint16_t start, uint16_t n);
 
-/* One line of /proc/net/port_reservations, split into its 12 fields. */
+/* One line of /proc/net/port_reservations, split into its 13 fields. */
 struct proc_line {
 	char f[13][64];
 	char raw[512];
