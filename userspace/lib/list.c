@@ -202,18 +202,6 @@ int portres_list_parse(FILE *f, struct portres_entry **out, size_t *n)
 	return 0;
 }
 
-int portres_list(struct portres_entry **out, size_t *n)
-{
-	FILE *f = fopen(PORTRES_PROC_PATH, "re");
-	int ret;
-
-	if (!f)
-		return portres__fail(PR_OP_LIST, -errno);
-	ret = portres_list_parse(f, out, n);
-	fclose(f);
-	return ret;
-}
-
 void portres_list_free(struct portres_entry *list)
 {
 	free(list);

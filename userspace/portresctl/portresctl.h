@@ -54,6 +54,7 @@ bool have_cap_net_admin(void);
 
 int cmd_show(int argc, char **argv);
 int cmd_who(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 
