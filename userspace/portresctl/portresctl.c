@@ -340,6 +340,16 @@ static const struct cmd cmds[] = {
 	  "'-' = standard input) with its saved token. Reservations that already\n"
 	  "exist with the same token are skipped; every other failure is\n"
 	  "reported and makes the exit status non-zero. Needs CAP_NET_ADMIN.\n" },
+	{ "daemon", cmd_daemon, "[--save FILE]",
+	  "Keep FILE (default " DEFAULT_SAVE_FILE ") equal to the persistent\n"
+	  "reservations: restore it first (as restore does; a damaged file is\n"
+	  "kept as FILE.damaged-TIME and its bad lines named), save, then rewrite\n"
+	  "it after every persistent reservation the kernel announces as created\n"
+	  "or deleted (temporary file, fsync, rename, fsync of the directory).\n"
+	  "Unloading the module or ending a namespace deletes nothing from FILE;\n"
+	  "when the module comes back the daemon restores FILE again. Tells\n"
+	  "systemd when it is ready (Type=notify). Runs until killed; needs\n"
+	  "CAP_NET_ADMIN.\n" },
 	{ "help", cmd_help, "[COMMAND]", "Show help for COMMAND, or for all.\n" },
 };
 

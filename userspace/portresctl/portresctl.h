@@ -57,5 +57,6 @@ int cmd_who(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
 
 #endif
