@@ -40,6 +40,12 @@ struct portres_genl_view {
 };
 
 static struct genl_family portres_genl_family;
+/*
+ * Whether the family is registered: written only by module init and
+ * exit, while no reservation can come or go. Events before that (KUnit
+ * suites run by a kernel that starts them early) are not announced.
+ */
+static bool portres_genl_live;
 
 static int portres_genl_put_ids(struct sk_buff *skb,
 				const struct portres_resv *r,
@@ -153,7 +159,8 @@ void portres_genl_notify(struct net *net, const struct portres_resv *r,
 	};
 	struct sk_buff *skb;
 
-	if (!genl_has_listeners(&portres_genl_family, net,
+	if (!READ_ONCE(portres_genl_live) ||
+	    !genl_has_listeners(&portres_genl_family, net,
 				PORTRES_GENL_GROUP_NOTIFY))
 		return;
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -196,10 +203,14 @@ static struct genl_family portres_genl_family = {
 
 int portres_genl_init(void)
 {
-	return genl_register_family(&portres_genl_family);
+	int err = genl_register_family(&portres_genl_family);
+
+	WRITE_ONCE(portres_genl_live, !err);
+	return err;
 }
 
 void portres_genl_exit(void)
 {
+	WRITE_ONCE(portres_genl_live, false);
 	genl_unregister_family(&portres_genl_family);
 }
