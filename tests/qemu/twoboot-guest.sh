@@ -66,7 +66,8 @@ unit_start() {
 	echo "+ $cmd &"
 	sh -c "exec $cmd" 2>/tmp/daemon.log &
 	DAEMON=$!
-	wait_for "the daemon's first save" grep -q '^# portres' $CONF
+	# It says so once it has restored and saved the file.
+	wait_for "the daemon's first save" grep -q 'after every change' /tmp/daemon.log
 }
 
 wait_for() { # wait_for WHAT CMD...: up to 10 s
