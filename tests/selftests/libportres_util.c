@@ -62,7 +62,7 @@ void run_prog(struct prog_result *r, enum runas who, const char *in,
 	pos = snprintf(cmdline, sizeof(cmdline), "%s$", who == AS_NOBODY ?
 		       "(as nobody) " : who == AS_NOADMIN ?
 		       "(without CAP_NET_ADMIN) " : who == AS_ROOT_NO_PROC ?
-		       "(without /proc/net/port_reservations) " : "");
+		       "(without /proc) " : "");
 	for (int i = 0; i < argc && pos < sizeof(cmdline); i++)
 		pos += snprintf(cmdline + pos, sizeof(cmdline) - pos, " %s",
 				argv[i]);
@@ -90,11 +90,8 @@ void run_prog(struct prog_result *r, enum runas who, const char *in,
 		else if (who == AS_ROOT_NO_PROC &&
 			 (unshare(CLONE_NEWNS) ||
 			  mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-			  mount("/dev/null", "/proc/self/net/port_reservations",
-				NULL, MS_BIND, NULL)))
-			/* The exec keeps the pid: /proc/self is still this. */
-			die("hiding /proc/net/port_reservations: %s",
-			    strerror(errno));
+			  mount("none", "/proc", "tmpfs", 0, NULL)))
+			die("hiding /proc: %s", strerror(errno));
 		dup2(fileno(fi), 0);
 		dup2(fileno(fo), 1);
 		dup2(fileno(fe), 2);

@@ -24,8 +24,8 @@ struct prog_result {
 
 /*
  * Who runs the program: root, root without CAP_NET_ADMIN, or nobody; or
- * root with /dev/null mounted over /proc/net/port_reservations (in a mount
- * namespace of its own): for what must not read that file.
+ * root with an empty tmpfs over /proc (in a mount namespace of its own):
+ * for what must not read /proc/net/port_reservations.
  */
 enum runas { AS_ROOT, AS_NOADMIN, AS_NOBODY, AS_ROOT_NO_PROC };
 
