@@ -12,6 +12,7 @@
 #include <net/sock.h>
 
 #include "bind.h"
+#include "events.h"
 #include "ksyms.h"
 #include "netns.h"
 #include "ports.h"
@@ -33,9 +34,12 @@ static void portres_unbind(struct portres_bind *b)
 		b->sk->sk_prot->unhash(b->sk);
 }
 
-/* After get_port() took a port: is it still one this socket may hold? */
+/*
+ * After get_port() took a port: is it still one this socket may hold?
+ * A refusal with EACCES (an outsider's explicit bind) is counted.
+ */
 static bool portres_port_allowed(struct portres_bind *b,
-				 struct portres_resv *mine)
+				 struct portres_resv *mine, int refused)
 {
 	struct portres_resv *r;
 	bool ok;
@@ -48,6 +52,9 @@ static bool portres_port_allowed(struct portres_bind *b,
 	rcu_read_lock();
 	r = portres_table_find_port(b->t, b->proto, inet_sk(b->sk)->inet_num);
 	ok = !r || r == mine;
+	if (!ok && refused == -EACCES)
+		portres_event_refused(sock_net(b->sk), r,
+				      inet_sk(b->sk)->inet_num, EACCES);
 	rcu_read_unlock();
 	return ok;
 }
@@ -60,7 +67,7 @@ static int portres_take(struct portres_bind *b, unsigned short snum,
 
 	if (err)
 		return err;
-	if (!portres_port_allowed(b, mine)) {
+	if (!portres_port_allowed(b, mine, refused)) {
 		portres_unbind(b);
 		return refused;
 	}
@@ -168,6 +175,8 @@ static int portres_bind_outsider(struct portres_bind *b, unsigned short snum)
 	if (snum) {
 		rcu_read_lock();
 		r = portres_table_find_port(b->t, b->proto, snum);
+		if (r)
+			portres_event_refused(sock_net(b->sk), r, snum, EACCES);
 		rcu_read_unlock();
 		if (r)
 			return -EACCES;
@@ -256,7 +265,7 @@ int portres_hash_connect(struct inet_timewait_death_row *dr, struct sock *sk,
 	 * A block acquired while the kernel picked this port: fail, and the
 	 * caller's error path unhashes the socket and frees the port.
 	 */
-	if (!err && !portres_port_allowed(&b, NULL))
+	if (!err && !portres_port_allowed(&b, NULL, -EADDRNOTAVAIL))
 		return -EADDRNOTAVAIL;
 	return err;
 }

@@ -2,14 +2,17 @@
 /*
  * portres: the Windows port-reservation model for Linux sockets.
  *
- * Namespace state comes first and goes last: the hooks and the control
- * device use it.
+ * Namespace state comes first and goes last: the hooks, the control
+ * device and the netlink family use it. The family goes after the
+ * namespaces, whose flush announces every reservation that unloading ends.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 
 #include "ctldev.h"
+#include "events.h"
+#include "genl.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "netns.h"
@@ -24,9 +27,12 @@ static int __init portres_init(void)
 	err = portres_netns_init();
 	if (err)
 		return err;
-	err = portres_hooks_install();
+	err = portres_genl_init();
 	if (err)
 		goto out_netns;
+	err = portres_hooks_install();
+	if (err)
+		goto out_genl;
 	err = portres_ctldev_init();
 	if (err)
 		goto out_hooks;
@@ -35,6 +41,8 @@ static int __init portres_init(void)
 
 out_hooks:
 	portres_hooks_remove();
+out_genl:
+	portres_genl_exit();
 out_netns:
 	portres_netns_exit();
 	return err;
@@ -44,7 +52,9 @@ static void __exit portres_exit(void)
 {
 	portres_ctldev_exit();
 	portres_hooks_remove();
+	WRITE_ONCE(portres_unloading, true);
 	portres_netns_exit();
+	portres_genl_exit();
 	pr_info("port reservations disabled\n");
 }
 

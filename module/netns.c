@@ -2,6 +2,7 @@
 /* Per-namespace state: made with the namespace, flushed when it goes. */
 #include <net/net_namespace.h>
 
+#include "events.h"
 #include "netns.h"
 #include "proc.h"
 #include "resv.h"
@@ -24,7 +25,8 @@ static void __net_exit portres_net_exit(struct net *net)
 	struct portres_net *pn = portres_net(net);
 
 	portres_proc_exit_net(net);
-	portres_net_flush(pn);
+	portres_net_flush(pn, READ_ONCE(portres_unloading) ?
+			  PORTRES_REASON_UNLOAD : PORTRES_REASON_NETNS);
 	portres_table_destroy(&pn->table);
 }
 

@@ -141,7 +141,7 @@ int portres_persist_delete(struct net *net, struct portres_persistent *p)
 	mutex_lock(&t->lock);
 	r = portres_persist_find(t, proto, first, n);
 	if (r)
-		portres_resv_end(pn, r);
+		portres_resv_end(pn, r, PORTRES_REASON_DELETE);
 	else
 		err = -ENOENT;
 	mutex_unlock(&t->lock);

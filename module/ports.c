@@ -90,3 +90,15 @@ bool portres_reserved_bit(struct net *net, u16 port)
 {
 	return inet_is_local_reserved_port(net, port);
 }
+
+/* Ports of @r's block that some socket of the namespace has bound now. */
+unsigned int portres_ports_in_use(struct net *net,
+				  const struct portres_resv *r)
+{
+	unsigned int n = 0;
+	u32 p;
+
+	for (p = r->first; p <= r->last; p++)
+		n += portres_port_bound(net, r->proto, p);
+	return n;
+}

@@ -2,7 +2,8 @@
 /*
  * /proc/net/port_reservations: one line per reservation of the namespace,
  * TCP first, by port. The token is shown only to readers that opened the
- * file with CAP_NET_ADMIN; "-" stands for "none" or "anyone".
+ * file with CAP_NET_ADMIN; "-" stands for "none" or "anyone". The last
+ * field, refused, counts the binds the reservation has refused.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -22,17 +23,6 @@ static const char * const portres_proto_names[PORTRES_NPROTO] = {
 	[PORTRES_UDP] = "udp",
 };
 
-static unsigned int portres_in_use(struct net *net,
-				   const struct portres_resv *r)
-{
-	unsigned int n = 0;
-	u32 p;
-
-	for (p = r->first; p <= r->last; p++)
-		n += portres_port_bound(net, r->proto, p);
-	return n;
-}
-
 static void portres_proc_line(struct seq_file *seq, struct net *net,
 			      const struct portres_resv *r, bool admin)
 {
@@ -41,7 +31,7 @@ static void portres_proc_line(struct seq_file *seq, struct net *net,
 
 	seq_printf(seq, "%s %u %u %u %s %u %u ", portres_proto_names[r->proto],
 		   r->first, r->last, r->last - r->first + 1,
-		   runtime ? "runtime" : "persistent", portres_in_use(net, r),
+		   runtime ? "runtime" : "persistent", portres_ports_in_use(net, r),
 		   from_kuid_munged(ns, r->uid));
 	if (runtime)
 		seq_printf(seq, "%d - - ", pid_vnr(r->owner));
@@ -61,7 +51,7 @@ static void portres_proc_line(struct seq_file *seq, struct net *net,
 		seq_escape(seq, r->comm, " \t\n\\");
 	else
 		seq_putc(seq, '-');
-	seq_putc(seq, '\n');
+	seq_printf(seq, " %llu\n", (u64)atomic64_read(&r->refused));
 }
 
 static int portres_proc_show(struct seq_file *seq, void *v)
@@ -74,7 +64,7 @@ static int portres_proc_show(struct seq_file *seq, void *v)
 	int proto;
 
 	seq_puts(seq,
-		 "proto first last count kind in_use uid pid allow_uid allow_gid token comm\n");
+		 "proto first last count kind in_use uid pid allow_uid allow_gid token comm refused\n");
 	mutex_lock(&t->lock);
 	for (proto = 0; proto < PORTRES_NPROTO; proto++) {
 		index = 0;

@@ -6,6 +6,7 @@
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 
+#include "events.h"
 #include "ports.h"
 #include "resv.h"
 #include "wait.h"
@@ -101,10 +102,12 @@ int portres_resv_create(struct portres_net *pn, struct portres_resv *r,
 			goto remove;
 		}
 	}
+	portres_event_new(pn, r);
 	return 0;
 
 remove:
-	portres_resv_end(pn, r);
+	/* Never announced, so it ends without an event. */
+	portres_resv_end(pn, r, 0);
 	return err;
 uncharge:
 	if (r->kind == PORTRES_RUNTIME)
@@ -112,8 +115,12 @@ uncharge:
 	return err;
 }
 
-/* Takes @r out of the table and gives its bits and quota back. */
-void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
+/*
+ * Takes @r out of the table and gives its bits and quota back; announces
+ * the end for @reason (enum portres_nl_reason; 0: @r was never announced).
+ */
+void portres_resv_end(struct portres_net *pn, struct portres_resv *r,
+		      int reason)
 {
 	struct portres_table *t = &pn->table;
 	u16 first = r->first, last = r->last;
@@ -121,6 +128,8 @@ void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
 	kuid_t uid = r->uid;
 
 	lockdep_assert_held(&t->lock);
+	if (reason)
+		portres_event_del(pn, r, reason);
 	/* The table's reference may be the last one: read @r before. */
 	portres_table_remove(t, r);
 	portres_bits_unclaim(&pn->bits, portres_sysctl_bits(pn->net), first,
@@ -130,8 +139,11 @@ void portres_resv_end(struct portres_net *pn, struct portres_resv *r)
 	portres_wait_wake(pn);
 }
 
-/* Ends every reservation and forgets every socket of the namespace. */
-void portres_net_flush(struct portres_net *pn)
+/*
+ * Ends every reservation (for @reason) and forgets every socket of the
+ * namespace.
+ */
+void portres_net_flush(struct portres_net *pn, int reason)
 {
 	struct portres_table *t = &pn->table;
 	struct portres_resv *r, *rtmp;
@@ -142,11 +154,11 @@ void portres_net_flush(struct portres_net *pn)
 	mutex_lock(&t->lock);
 	hash_for_each_safe(t->socks, bkt, tmp, ps, node) {
 		list_for_each_entry_safe(r, rtmp, &ps->owned, owner_node)
-			portres_resv_end(pn, r);
+			portres_resv_end(pn, r, reason);
 		portres_table_sock_drop(t, ps);
 	}
 	hash_for_each_safe(t->tokens, bkt, tmp, r, token_node)
-		portres_resv_end(pn, r);
+		portres_resv_end(pn, r, reason);
 	portres_bits_release_all(&pn->bits, portres_sysctl_bits(pn->net));
 	mutex_unlock(&t->lock);
 }

@@ -11,8 +11,9 @@ extern unsigned int max_ports_per_user;
 
 int portres_resv_create(struct portres_net *pn, struct portres_resv *r,
 			u16 n, unsigned int limit);
-void portres_resv_end(struct portres_net *pn, struct portres_resv *r);
+void portres_resv_end(struct portres_net *pn, struct portres_resv *r,
+		      int reason);
 bool portres_resv_wanted(void *ctx, u16 port);
-void portres_net_flush(struct portres_net *pn);
+void portres_net_flush(struct portres_net *pn, int reason);
 
 #endif /* _PORTRES_RESV_H */

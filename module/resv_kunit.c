@@ -75,7 +75,7 @@ static void resv_test_exit(struct kunit *test)
 {
 	struct resv_ctx *c = test->priv;
 
-	portres_net_flush(c->pn);
+	portres_net_flush(c->pn, PORTRES_REASON_NETNS);
 	portres_table_destroy(&c->pn->table);
 	/* Whatever a failed test left: init_net gets its bitmap back. */
 	bitmap_copy(sysbits(), c->saved, PORTRES_NR_PORTS);
@@ -118,7 +118,7 @@ static void end(struct kunit *test, struct portres_resv *r)
 
 	mutex_lock(&pn->table.lock);
 	if (!READ_ONCE(r->dead))
-		portres_resv_end(pn, r);
+		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
 	mutex_unlock(&pn->table.lock);
 }
 
@@ -178,7 +178,7 @@ static void resv_wildcard_in_local_range(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, r->last - r->first, 15);
 		KUNIT_EXPECT_TRUE(test, all_set(r->first, r->last));
 	}
-	portres_net_flush(c->pn);
+	portres_net_flush(c->pn, PORTRES_REASON_NETNS);
 	KUNIT_EXPECT_TRUE(test, sys_unchanged(c));
 }
 
@@ -283,7 +283,7 @@ static void resv_tokens_unique_nonzero(struct kunit *test)
 	/* Not a counter: the high halves differ too. */
 	KUNIT_EXPECT_NE(test, tok[0] >> 32, tok[nr - 1] >> 32);
 	KUNIT_EXPECT_EQ(test, t->nr_resv, (unsigned int)nr);
-	portres_net_flush(c->pn);
+	portres_net_flush(c->pn, PORTRES_REASON_NETNS);
 	KUNIT_EXPECT_EQ(test, t->nr_resv, 0U);
 	KUNIT_EXPECT_TRUE(test, sys_unchanged(c));
 }
@@ -329,7 +329,7 @@ static void resv_overlap_eaddrinuse(struct kunit *test)
 	/* UDP still holds 5-9: their bits stay. */
 	KUNIT_EXPECT_TRUE(test, all_set(RESV_BASE + 5, RESV_BASE + 14));
 	KUNIT_EXPECT_FALSE(test, test_bit(RESV_BASE, sysbits()));
-	portres_net_flush(c->pn);
+	portres_net_flush(c->pn, PORTRES_REASON_NETNS);
 	KUNIT_EXPECT_TRUE(test, sys_unchanged(c));
 }
 
@@ -404,7 +404,7 @@ static void resv_quota(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk(test, PORTRES_UDP, RESV_BASE, 6, 10, NULL),
 			-EADDRINUSE);
 	KUNIT_EXPECT_EQ(test, charged(test), 4U);
-	portres_net_flush(c->pn);
+	portres_net_flush(c->pn, PORTRES_REASON_NETNS);
 	KUNIT_EXPECT_EQ(test, charged(test), 0U);
 }
 
@@ -452,7 +452,7 @@ static void resv_net_flush(struct kunit *test)
 	refcount_inc(&held->ref);
 	KUNIT_EXPECT_EQ(test, t->nr_resv, 8U);
 	KUNIT_EXPECT_EQ(test, t->nr_socks, 8U);
-	portres_net_flush(c->pn);
+	portres_net_flush(c->pn, PORTRES_REASON_NETNS);
 	KUNIT_EXPECT_EQ(test, t->nr_resv, 0U);
 	KUNIT_EXPECT_EQ(test, t->nr_socks, 0U);
 	KUNIT_EXPECT_FALSE(test, portres_table_active(t));
@@ -512,7 +512,7 @@ static void bind_test_exit(struct kunit *test)
 	/* Only the test's reservations: sockets clean up when released. */
 	mutex_lock(&t->lock);
 	hash_for_each_safe(t->tokens, bkt, tmp, r, token_node)
-		portres_resv_end(c->pn, r);
+		portres_resv_end(c->pn, r, PORTRES_REASON_RELEASE);
 	mutex_unlock(&t->lock);
 	bitmap_copy(sysbits(), c->saved, PORTRES_NR_PORTS);
 }
@@ -573,7 +573,7 @@ static void release(struct kunit *test, struct portres_resv *r)
 	mutex_lock(&t->lock);
 	if (!READ_ONCE(r->dead)) {
 		owner = portres_table_sock(t, r->owner_key);
-		portres_resv_end(pn, r);
+		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
 		portres_table_sock_put_idle(t, owner);
 	}
 	mutex_unlock(&t->lock);

@@ -12,6 +12,7 @@
 #include <net/sock.h>
 #include <linux/portres.h>
 
+#include "events.h"
 #include "persist.h"
 #include "ports.h"
 #include "resv.h"
@@ -90,7 +91,8 @@ int portres_acquire_end(struct portres_acquire *a, int err)
 		if (copy_to_user(a->arg, &a->in, sizeof(a->in))) {
 			mutex_lock(&t->lock);
 			if (!r->dead)
-				portres_resv_end(a->pn, r);
+				portres_resv_end(a->pn, r,
+						 PORTRES_REASON_ABORT);
 			portres_table_sock_put_idle(t,
 						    portres_table_sock(t, a->sk));
 			mutex_unlock(&t->lock);
@@ -150,6 +152,7 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 			refcount_inc(&r->ref);
 			WRITE_ONCE(ps->assoc, r);
 			portres_resv_track_inuse(r);
+			portres_event_associate(portres_net(sock_net(sk)), r);
 		}
 	}
 	mutex_unlock(&t->lock);
@@ -179,7 +182,7 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 		err = -EPERM;
 	} else {
 		owner = portres_table_sock(t, r->owner_key);
-		portres_resv_end(pn, r);
+		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
 		portres_table_sock_put_idle(t, owner);
 	}
 	mutex_unlock(&t->lock);
@@ -244,7 +247,7 @@ void portres_sock_closed(struct sock *sk)
 	ps = portres_table_sock(t, sk);
 	if (ps) {
 		list_for_each_entry_safe(r, tmp, &ps->owned, owner_node)
-			portres_resv_end(pn, r);
+			portres_resv_end(pn, r, PORTRES_REASON_CLOSE);
 		portres_inuse_forget(ps->assoc, inet_sk(sk)->inet_num);
 		portres_table_sock_drop(t, ps);
 	}

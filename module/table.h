@@ -7,7 +7,9 @@
 #ifndef _PORTRES_TABLE_H
 #define _PORTRES_TABLE_H
 
+#include <linux/atomic.h>
 #include <linux/hashtable.h>
+#include <linux/in.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
@@ -17,6 +19,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
+#include <linux/portres.h>
 
 enum portres_proto {
 	PORTRES_TCP,
@@ -48,11 +51,24 @@ struct portres_resv {
 	 * bitops, checked against the socket tables before it is trusted.
 	 */
 	unsigned long *inuse;
+	atomic64_t refused;		/* binds refused (EACCES) so far */
 	refcount_t ref;			/* the table's, one per associated socket */
 	struct hlist_node token_node;	/* table->tokens */
 	struct list_head owner_node;	/* portres_sock->owned */
 	struct rcu_head rcu;
 };
+
+/* The IPPROTO_* number and the uapi kind (PORTRES_KIND_*) of @r. */
+static inline u8 portres_ipproto(int proto)
+{
+	return proto == PORTRES_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+static inline u8 portres_nl_kind(const struct portres_resv *r)
+{
+	return r->kind == PORTRES_RUNTIME ? PORTRES_KIND_RUNTIME :
+	       PORTRES_KIND_PERSISTENT;
+}
 
 /* What portres knows about one socket: keyed by the socket's address. */
 struct portres_sock {

@@ -6,7 +6,9 @@
 # disk image holds nothing else), so /etc/portres survives the guest the way
 # it survives a reboot on a real system.
 # The module is loaded, and the reservations restored and saved, by running
-# the ExecStart=/ExecStop= lines of the installed portres.service.
+# the ExecStartPre=/ExecStart= lines of the installed portres.service: the
+# last one is portresctl daemon, which stays (in the background here) and
+# rewrites the file after every change.
 # Markers and TAP as in guest-init.sh, so parse-results.sh counts them.
 export PATH=/usr/local/sbin:/sbin:/bin:/usr/sbin:/usr/bin
 export HOME=/root
@@ -51,14 +53,36 @@ while [ ! -b $DISK ] && [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 
-# Run the unit's ExecStart= or ExecStop= lines in order, as systemd would.
-unit_run() {
-	sed -n "s/^$1=//p" $UNIT >/tmp/unit.cmds
-	[ -s /tmp/unit.cmds ] || { echo "no $1= in $UNIT"; return 1; }
+# Run the unit's ExecStartPre= lines in order, then its ExecStart= (the
+# daemon) in the background, as systemd would; ready once it has saved.
+unit_start() {
+	sed -n "s/^ExecStartPre=//p" $UNIT >/tmp/unit.cmds
 	while read -r cmd; do
 		echo "+ $cmd"
 		sh -c "$cmd" || return 1
 	done </tmp/unit.cmds
+	cmd=$(sed -n "s/^ExecStart=//p" $UNIT)
+	[ -n "$cmd" ] || { echo "no ExecStart= in $UNIT"; return 1; }
+	echo "+ $cmd &"
+	sh -c "exec $cmd" 2>/tmp/daemon.log &
+	DAEMON=$!
+	# It says so once it has restored and saved the file.
+	wait_for "the daemon's first save" grep -q 'after every change' /tmp/daemon.log
+}
+
+wait_for() { # wait_for WHAT CMD...: up to 10 s
+	what=$1
+	shift
+	i=0
+	until "$@" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "no $what after 10 s; daemon log:"
+			cat /tmp/daemon.log
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 n=0
@@ -89,11 +113,12 @@ first_boot_blank() {
 }
 
 back_from_disk() {
-	disk_load && cat $CONF && [ -s $CONF ] && [ -s /etc/portres/boot1.listing ]
+	disk_load && cat $CONF && [ -s $CONF ] && [ -s /etc/portres/boot1.listing ] &&
+		cp $CONF /tmp/restored.conf
 }
 
 module_loaded() {
-	unit_run ExecStart || return 1
+	unit_start || return 1
 	[ -d /sys/module/portres ] && [ -c /dev/portres ]
 }
 
@@ -107,9 +132,11 @@ three_listed() {
 }
 
 saved() {
-	unit_run ExecStop || return 1
+	wait_for "32000, 32010 and 32020 in $CONF" \
+		sh -c "grep -q 32000 $CONF && grep -q 32010 $CONF && grep -q 32020 $CONF"
+	rc=$?
 	cat $CONF
-	grep -q 32000 $CONF && grep -q 32010 $CONF && grep -q 32020 $CONF
+	return $rc
 }
 
 disk_store() {
@@ -154,8 +181,6 @@ token_works() { # token_works PROTO FIRST LAST: associate + bind(0)
 }
 
 saved_again_same() {
-	cp $CONF /tmp/restored.conf
-	unit_run ExecStop || return 1
 	diff /tmp/restored.conf $CONF
 }
 
@@ -164,14 +189,14 @@ save)
 	mark "PORTRES-BEGIN twoboot-save"
 	echo "1..7" >&3
 	t "first boot: the disk holds no saved reservations" first_boot_blank
-	t "ExecStart loads the module (nothing to restore yet)" module_loaded
+	t "ExecStartPre loads the module, ExecStart's daemon saves (nothing to restore yet)" module_loaded
 	[ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK
 	t "portresctl add tcp 32000 10 --uid 1000 --gid 100" \
 		add tcp 32000 10 --uid 1000 --gid 100
 	t "portresctl add udp 32010 3 --gid 2000" add udp 32010 3 --gid 2000
 	t "portresctl add tcp 32020 1" add tcp 32020 1
 	t "three persistent reservations listed" three_listed
-	t "ExecStop saves them to $CONF" saved
+	t "the daemon has saved them to $CONF" saved
 	mark "PORTRES-END twoboot-save rc=0 secs=0"
 	disk_store || mark "twoboot: cannot write $DISK"
 	;;
@@ -179,7 +204,7 @@ restore)
 	mark "PORTRES-BEGIN twoboot-restore"
 	echo "1..9" >&3
 	t "second boot: $CONF is back from the disk" back_from_disk
-	t "ExecStart loads the module and restores $CONF" module_loaded
+	t "ExecStartPre loads the module, ExecStart's daemon restores $CONF" module_loaded
 	[ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK
 	t "same tokens, ranges, creators and allowed ids as in boot 1" same_as_boot1
 	t "allowed uid/gid kept per reservation" allowed_ids_kept
@@ -187,7 +212,7 @@ restore)
 	t "outsider bind to udp 32011 refused (EACCES)" refused udp 32011
 	t "restored tcp token: associated bind(0) in 32000-32009" token_works tcp 32000 32009
 	t "restored udp token: associated bind(0) in 32010-32012" token_works udp 32010 32012
-	t "ExecStop saves the same file again" saved_again_same
+	t "the daemon saved the same file again" saved_again_same
 	mark "PORTRES-END twoboot-restore rc=0 secs=0"
 	;;
 *)
@@ -195,6 +220,7 @@ restore)
 	;;
 esac
 
+[ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null
 if [ -d /sys/module/portres ]; then
 	rmmod portres
 	mark "PORTRES-RMMOD rc=$?"

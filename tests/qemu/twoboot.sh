@@ -6,12 +6,13 @@
 #     writes, without the root-only steps);
 #  2. `dkms add` + `dkms build` of the installed module sources for <kver>,
 #     in a private DKMS tree (the host's DKMS state is not touched);
-#  3. boot 1 (twoboot=save): the installed portres.service's ExecStart loads
-#     that module with modprobe, `portresctl add` makes persistent TCP and
-#     UDP reservations, ExecStop runs `portresctl save`; /etc/portres goes to
-#     a raw virtio disk image, and the guest powers off;
-#  4. boot 2 (twoboot=restore), same disk: ExecStart loads the module and
-#     runs `portresctl restore`; the guest checks the same tokens, ranges and
+#  3. boot 1 (twoboot=save): the installed portres.service's ExecStartPre
+#     loads that module with modprobe, its ExecStart (`portresctl daemon`)
+#     runs in the background, `portresctl add` makes persistent TCP and UDP
+#     reservations and the daemon saves them; /etc/portres goes to a raw
+#     virtio disk image, and the guest powers off;
+#  4. boot 2 (twoboot=restore), same disk: the unit's daemon restores the
+#     file and saves it again; the guest checks the same tokens, ranges and
 #     allowed ids in /proc/net/port_reservations, that outsiders' binds are
 #     refused and that the restored tokens work.
 # The guest is tests/qemu/twoboot-guest.sh. Prints "  PASS ..."/"  FAIL ..."

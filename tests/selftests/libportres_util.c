@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -77,7 +79,8 @@ void run_prog(struct prog_result *r, enum runas who, const char *in,
 	argv[argc] = NULL;
 	pos = snprintf(cmdline, sizeof(cmdline), "%s$", who == AS_NOBODY ?
 		       "(as nobody) " : who == AS_NOADMIN ?
-		       "(without CAP_NET_ADMIN) " : "");
+		       "(without CAP_NET_ADMIN) " : who == AS_ROOT_NO_PROC ?
+		       "(without /proc) " : "");
 	for (int i = 0; i < argc && pos < sizeof(cmdline); i++)
 		pos += snprintf(cmdline + pos, sizeof(cmdline) - pos, " %s",
 				argv[i]);
@@ -102,6 +105,11 @@ void run_prog(struct prog_result *r, enum runas who, const char *in,
 		}
 		else if (who == AS_NOBODY)
 			drop_to_uid(NOBODY_UID);
+		else if (who == AS_ROOT_NO_PROC &&
+			 (unshare(CLONE_NEWNS) ||
+			  mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+			  mount("none", "/proc", "tmpfs", 0, NULL)))
+			die("hiding /proc: %s", strerror(errno));
 		dup2(fileno(fi), 0);
 		dup2(fileno(fo), 1);
 		dup2(fileno(fe), 2);

@@ -22,8 +22,12 @@ struct prog_result {
 	char err[OUT_MAX];	/* standard error */
 };
 
-/* Who runs the program: root, root without CAP_NET_ADMIN, or nobody. */
-enum runas { AS_ROOT, AS_NOADMIN, AS_NOBODY };
+/*
+ * Who runs the program: root, root without CAP_NET_ADMIN, or nobody; or
+ * root with an empty tmpfs over /proc (in a mount namespace of its own):
+ * for what must not read /proc/net/port_reservations.
+ */
+enum runas { AS_ROOT, AS_NOADMIN, AS_NOBODY, AS_ROOT_NO_PROC };
 
 /*
  * Run NAME (a program in the directory of this test binary) with the

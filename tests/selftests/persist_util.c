@@ -152,11 +152,11 @@ static int proc_split(char *text, struct proc_listing *l)
 		pl = &l->line[l->n++];
 		snprintf(pl->raw, sizeof(pl->raw), "%s", line);
 		got = sscanf(line,
-			     "%63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %7s",
+			     "%63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %63s %7s",
 			     pl->f[0], pl->f[1], pl->f[2], pl->f[3], pl->f[4],
 			     pl->f[5], pl->f[6], pl->f[7], pl->f[8], pl->f[9],
-			     pl->f[10], pl->f[11], extra);
-		if (got != 12) {
+			     pl->f[10], pl->f[11], pl->f[12], extra);
+		if (got != 13) {
 			tap_diag("listing line with %d fields: '%s'", got, line);
 			return -EPROTO;
 		}

@@ -11,7 +11,7 @@
 
 #define PORTRES_DEV	"/dev/portres"
 #define PROC_RESV	"/proc/net/port_reservations"
-#define PROC_HEADER	"proto first last count kind in_use uid pid allow_uid allow_gid token comm"
+#define PROC_HEADER	"proto first last count kind in_use uid pid allow_uid allow_gid token comm refused"
 #define ANY_ID		PORTRES_ANY_ID
 
 /* A zeroed shared page a child can write results into; dies on failure. */
@@ -35,9 +35,9 @@ int plookup(int ctl, int proto, uint16_t start, uint16_t n,
 uint64_t xpcreate(int ctl, int proto, uint16_t start, uint16_t n);
 void xpdelete(int ctl, int proto, uint16_t start, uint16_t n);
 
-/* One line of /proc/net/port_reservations, split into its 12 fields. */
+/* One line of /proc/net/port_reservations, split into its 13 fields. */
 struct proc_line {
-	char f[12][64];
+	char f[13][64];
 	char raw[512];
 };
 #define PL_PROTO	0
@@ -52,6 +52,7 @@ struct proc_line {
 #define PL_ALLOW_GID	9
 #define PL_TOKEN	10
 #define PL_COMM		11
+#define PL_REFUSED	12
 
 #define PROC_MAX_LINES	256
 struct proc_listing {

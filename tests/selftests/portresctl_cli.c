@@ -6,9 +6,12 @@
  *
  * Ports used: 29000-29499.
  */
+#include <libgen.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libportres_util.h"
@@ -162,16 +165,33 @@ static int show_table(void)
 	persistent_cleanup_at_exit(29000, 29499);
 	CHECK_PASS(make_two(&owner, &bound, tok));
 	snprintf(runtime, sizeof(runtime), "pid %d uid 0 (portresctl_cli)", getpid());
+	/* Two binds the persistent block refuses. */
+	for (int i = 0; i < 2; i++) {
+		int o = xsock(AF_INET, IPPROTO_TCP);
+
+		CHECK_ERR(bind_port(o, 29101 + i), -EACCES);
+		close(o);
+	}
 
 	run_prog(&r, AS_ROOT, NULL, "portresctl", "show", NULL);
-	if (r.status || !strstr(r.out, "Protocol  Start Port  End Port  Count  Kind        In use  Token             Owner\n") ||
-	    count_lines(r.out, "tcp            29100     29104      5  persistent       0  ") != 1 ||
+	if (r.status || !strstr(r.out, "Protocol  Start Port  End Port  Count  Kind        In use  Refused  Token             Owner\n") ||
+	    count_lines(r.out, "tcp            29100     29104      5  persistent       0        2  ") != 1 ||
 	    count_lines(r.out, tok) != 1 ||
 	    count_lines(r.out, "uid 0, allows uid 1000 gid any") != 1 ||
-	    count_lines(r.out, "udp            29110     29112      3  runtime          1  ") != 1 ||
+	    count_lines(r.out, "udp            29110     29112      3  runtime          1        0  ") != 1 ||
 	    count_lines(r.out, runtime) != 1) {
 		show_prog(&r);
 		CHECK(0, "show: table wrong");
+	}
+	/* The same from the netlink dump alone, with no /proc at all. */
+	{
+		static struct prog_result hidden;
+
+		run_prog(&hidden, AS_ROOT_NO_PROC, NULL, "portresctl", "show", NULL);
+		if (hidden.status || strcmp(hidden.out, r.out)) {
+			show_prog(&hidden);
+			CHECK(0, "show without /proc differs");
+		}
 	}
 	run_prog(&r, AS_ROOT, NULL, "portresctl", "show", "udp", NULL);
 	if (r.status || count_lines(r.out, "29100") || !count_lines(r.out, "29110")) {
@@ -207,7 +227,7 @@ static int show_json(void)
 	CHECK(r.out[0] == '[' && strstr(r.out, "]\n") && !r.status, "'%s'", r.out);
 	snprintf(want, sizeof(want),
 		 "{\"protocol\":\"tcp\",\"start\":29100,\"end\":29104,\"count\":5,"
-		 "\"kind\":\"persistent\",\"in_use\":0,\"uid\":0,\"pid\":null,"
+		 "\"kind\":\"persistent\",\"in_use\":0,\"refused\":0,\"uid\":0,\"pid\":null,"
 		 "\"command\":null,\"allowed_uid\":1000,\"allowed_gid\":null,"
 		 "\"token\":\"%s\"}", tok);
 	if (!strstr(r.out, want)) {
@@ -216,7 +236,7 @@ static int show_json(void)
 	}
 	snprintf(want, sizeof(want),
 		 "{\"protocol\":\"udp\",\"start\":29110,\"end\":29112,\"count\":3,"
-		 "\"kind\":\"runtime\",\"in_use\":1,\"uid\":0,\"pid\":%d,"
+		 "\"kind\":\"runtime\",\"in_use\":1,\"refused\":0,\"uid\":0,\"pid\":%d,"
 		 "\"command\":\"portresctl_cli\",\"allowed_uid\":null,"
 		 "\"allowed_gid\":null,\"token\":\"", getpid());
 	if (!strstr(r.out, want)) {
@@ -245,7 +265,7 @@ static int who(void)
 
 	run_prog(&r, AS_ROOT, NULL, "portresctl", "who", "29111", "udp", NULL);
 	snprintf(want, sizeof(want),
-		 "udp 29111: reserved by runtime reservation 29110-29112 (1 of 3 in use), acquired by pid %d uid 0 (portresctl_cli), token ",
+		 "udp 29111: reserved by runtime reservation 29110-29112 (1 of 3 in use, 0 binds refused), acquired by pid %d uid 0 (portresctl_cli), token ",
 		 getpid());
 	EXPECT(&r, 0, out, want);
 	snprintf(want, sizeof(want), "udp 29111: bound by pid %d (portresctl_cli) fd %d, uid 0: [::]:29111 UNCONN\n",
@@ -261,7 +281,10 @@ static int who(void)
 	CHECK(!strstr(r.out, "reserved by"), "'%s'", r.out);
 
 	run_prog(&r, AS_ROOT, NULL, "portresctl", "who", "29102", "tcp", NULL);
-	snprintf(want, sizeof(want), "tcp 29102: reserved by persistent reservation 29100-29104 (0 of 5 in use), created by uid 0, allows uid 1000 gid any, token %s\n", tok);
+	snprintf(want, sizeof(want), "tcp 29102: reserved by persistent reservation 29100-29104 (0 of 5 in use, 0 binds refused), created by uid 0, allows uid 1000 gid any, token %s\n", tok);
+	EXPECT(&r, 0, out, want);
+	/* The reservation from the dump; no sockets without /proc. */
+	run_prog(&r, AS_ROOT_NO_PROC, NULL, "portresctl", "who", "29102", "tcp", NULL);
 	EXPECT(&r, 0, out, want);
 	EXPECT(&r, 0, out, "");
 	CHECK(count_lines(r.out, "29102") == 1, "'%s'", r.out);
@@ -280,6 +303,123 @@ static int who(void)
 	return 0;
 }
 
+/* portresctl monitor [--json] started with its output in a file. */
+struct monitor {
+	pid_t pid;
+	FILE *out;
+};
+
+static void monitor_start(struct monitor *m, bool json)
+{
+	char dir[512], path[600];
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+
+	m->out = tmpfile();
+	if (len <= 0 || !m->out)
+		die("monitor set-up: %s", strerror(errno));
+	dir[len] = '\0';
+	snprintf(path, sizeof(path), "%s/portresctl", dirname(dir));
+	fflush(stdout);
+	m->pid = fork();
+	if (m->pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!m->pid) {
+		dup2(fileno(m->out), 1);
+		execl(path, "portresctl", "monitor", json ? "--json" : NULL, NULL);
+		_exit(127);
+	}
+}
+
+static const char *monitor_text(struct monitor *m)
+{
+	static char buf[OUT_MAX];
+	size_t n;
+
+	fflush(m->out);
+	rewind(m->out);
+	n = fread(buf, 1, sizeof(buf) - 1, m->out);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Until the monitor prints the end of a probe block: then it listens. */
+static int monitor_wait_ready(struct monitor *m, const char *probe_del)
+{
+	for (int i = 0; i < 100; i++) {
+		int s = xsock(AF_INET, IPPROTO_UDP);
+		struct inet_port_reservation_instance inst;
+
+		CHECK_OK(portres_acquire(s, 29190, 1, &inst));
+		close(s);
+		usleep(100 * 1000);
+		if (strstr(monitor_text(m), probe_del))
+			return 0;
+	}
+	CHECK(0, "monitor printed no '%s': '%s'", probe_del, monitor_text(m));
+	return 0;
+}
+
+static int monitor_stop(struct monitor *m)
+{
+	int status;
+
+	kill(m->pid, SIGTERM);
+	CHECK(waitpid(m->pid, &status, 0) == m->pid, "waitpid");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+	      "monitor ended by itself: status %#x", status);
+	return 0;
+}
+
+static int monitor(void)
+{
+	struct monitor m;
+	struct prog_result r;
+	char want[256], tok[17];
+	const char *out;
+	int o;
+
+	persistent_cleanup_at_exit(29000, 29499);
+	monitor_start(&m, false);
+	CHECK_PASS(monitor_wait_ready(&m, "del udp 29190-29190 runtime"));
+	run_prog(&r, AS_ROOT, NULL, "portresctl", "add", "tcp", "29150", "3",
+		 "--gid", "100", NULL);
+	CHECK(!r.status && is_token_line(r.out), "add failed");
+	memcpy(tok, r.out, 16);
+	tok[16] = '\0';
+	o = xsock(AF_INET, IPPROTO_TCP);
+	CHECK_ERR(bind_port(o, 29151), -EACCES);
+	close(o);
+	run_prog(&r, AS_ROOT, NULL, "portresctl", "delete", "tcp", "29150", "3", NULL);
+	CHECK(!r.status, "delete failed");
+	usleep(300 * 1000);
+	CHECK_PASS(monitor_stop(&m));
+	out = monitor_text(&m);
+	snprintf(want, sizeof(want), "new udp 29190-29190 runtime pid %d uid 0 (portresctl_cli)\n", getpid());
+	CHECK(strstr(out, want), "no '%s' in '%s'", want, out);
+	CHECK(strstr(out, "\nnew tcp 29150-29152 persistent uid 0, allows uid any gid 100\n"
+			  "del tcp 29150-29152 persistent uid 0, allows uid any gid 100 reason delete refused 1\n"),
+	      "monitor printed '%s'", out);
+	CHECK(!strstr(out, tok), "a token in the monitor's output");
+
+	monitor_start(&m, true);
+	CHECK_PASS(monitor_wait_ready(&m, "{\"event\":\"del\",\"protocol\":\"udp\",\"start\":29190"));
+	run_prog(&r, AS_ROOT, NULL, "portresctl", "add", "udp", "29160", "1", NULL);
+	CHECK(!r.status, "add failed");
+	run_prog(&r, AS_ROOT, NULL, "portresctl", "delete", "udp", "29160", "1", NULL);
+	usleep(300 * 1000);
+	CHECK_PASS(monitor_stop(&m));
+	out = monitor_text(&m);
+	CHECK(strstr(out, "{\"event\":\"new\",\"protocol\":\"udp\",\"start\":29160,\"end\":29160,"
+			  "\"count\":1,\"kind\":\"persistent\",\"refused\":0,\"uid\":0,\"pid\":null,"
+			  "\"command\":null,\"allowed_uid\":null,\"allowed_gid\":null}\n"
+			  "{\"event\":\"del\",\"protocol\":\"udp\",\"start\":29160,\"end\":29160,"
+			  "\"count\":1,\"kind\":\"persistent\",\"refused\":0,\"uid\":0,\"pid\":null,"
+			  "\"command\":null,\"allowed_uid\":null,\"allowed_gid\":null,\"reason\":\"delete\"}\n"),
+	      "monitor --json printed '%s'", out);
+	fclose(m.out);
+	return 0;
+}
+
 int main(void)
 {
 	static const struct tap_test tests[] = {
@@ -289,6 +429,7 @@ int main(void)
 		TAP_TEST(show_table),
 		TAP_TEST(show_json),
 		TAP_TEST(who),
+		TAP_TEST(monitor),
 	};
 
 	return run_tests(tests, ARRAY_SIZE(tests));

@@ -86,6 +86,32 @@ static int parser_reads_every_field(void)
 	return 0;
 }
 
+/* The listing with the refused count, as the module writes it now. */
+static int parser_reads_refused(void)
+{
+	static const char text[] =
+		"proto first last count kind in_use uid pid allow_uid allow_gid token comm refused\n"
+		"tcp 7000 7004 5 persistent 0 0 - 1000 - - - 0\n"
+		"udp 5000 5019 20 runtime 2 1000 77 - - - prog 18446744073709551615\n";
+	struct portres_entry *l;
+	size_t n;
+	int ret = parse_text(text, &l, &n);
+
+	CHECK(ret == 0, "parse: %d", ret);
+	CHECK(n == 2, "n = %zu", n);
+	CHECK(l[0].refused == 0 && l[0].allowed_uid == 1000, "entry 0 wrong");
+	CHECK(l[1].refused == UINT64_MAX && !strcmp(l[1].comm, "prog"),
+	      "entry 1 wrong");
+	portres_list_free(l);
+	CHECK(parse_text("proto first last count kind in_use uid pid allow_uid allow_gid token comm refused\n"
+			 "tcp 7000 7004 5 persistent 0 0 - - - - - x\n", &l, &n) == -EBADMSG,
+	      "refused 'x' accepted");
+	CHECK(parse_text("proto first last count kind in_use uid pid allow_uid allow_gid token comm refused\n"
+			 "tcp 7000 7004 5 persistent 0 0 - - - - -\n", &l, &n) == -EBADMSG,
+	      "line without refused accepted");
+	return 0;
+}
+
 static int parser_accepts_empty_listing(void)
 {
 	struct portres_entry *l = (void *)1;
@@ -501,7 +527,7 @@ static int portresctl_restore_rejects_bad_files(void)
 	      strstr(err, ":5: token must be 16 hex digits") &&
 	      strstr(err, ":6: token must be 16 hex digits") &&
 	      strstr(err, ":7: bad allowed uid") && !strstr(err, ":1:") &&
-	      strstr(err, "nothing restored"), "stderr '%s'", err);
+	      strstr(err, ": 6 unreadable lines not restored (named above)"), "stderr '%s'", err);
 	unlink(file);
 	CTL_EXPECT(6, "No such file or directory", "restore", file);
 	return 0;
@@ -547,6 +573,7 @@ static const struct {
 	int (*fn)(void);
 } tests[] = {
 	T(parser_reads_every_field),
+	T(parser_reads_refused),
 	T(parser_accepts_empty_listing),
 	T(parser_rejects_malformed_lines),
 	T(strerror_names_missing_module),

@@ -73,4 +73,66 @@ struct portres_uring_cmd {
 #define PORTRES_IOC_LOOKUP_PERSISTENT \
 	_IOWR(PORTRES_IOC_MAGIC, 0x12, struct portres_persistent)
 
+/*
+ * Generic netlink family PORTRES_GENL_NAME (uapi/netlink/portres.yaml is
+ * its YNL spec). PORTRES_CMD_GET dumps the caller's network namespace;
+ * the multicast group PORTRES_GENL_MCGRP_NOTIFY carries PORTRES_CMD_NEW
+ * and PORTRES_CMD_DEL for every reservation made or ended there. Tokens
+ * appear only in dumps, and only for CAP_NET_ADMIN.
+ */
+#define PORTRES_GENL_NAME		"portres"
+#define PORTRES_GENL_VERSION		1
+#define PORTRES_GENL_MCGRP_NOTIFY	"notify"
+
+/* PORTRES_A_KIND */
+enum portres_nl_kind {
+	PORTRES_KIND_RUNTIME = 1,	/* acquired on a socket */
+	PORTRES_KIND_PERSISTENT,	/* made through /dev/portres */
+};
+
+/* PORTRES_A_REASON: why a reservation ended (PORTRES_CMD_DEL). */
+enum portres_nl_reason {
+	PORTRES_REASON_RELEASE = 1,	/* SIO_RELEASE_PORT_RESERVATION */
+	PORTRES_REASON_CLOSE,		/* the socket it was acquired on closed */
+	PORTRES_REASON_DELETE,		/* PORTRES_IOC_DELETE_PERSISTENT */
+	PORTRES_REASON_NETNS,		/* its network namespace went away */
+	PORTRES_REASON_UNLOAD,		/* the module was unloaded */
+	PORTRES_REASON_ABORT,		/* acquire undone: its result was unwritable */
+};
+
+/* Attributes of PORTRES_CMD_GET replies and of the notifications. */
+enum {
+	PORTRES_A_UNSPEC,
+	PORTRES_A_PAD,
+	PORTRES_A_PROTOCOL,		/* u8: IPPROTO_TCP or IPPROTO_UDP */
+	PORTRES_A_FIRST,		/* u16: first port, host byte order */
+	PORTRES_A_LAST,			/* u16: last port, inclusive */
+	PORTRES_A_COUNT,		/* u32: number of ports */
+	PORTRES_A_KIND,			/* u8: enum portres_nl_kind */
+	PORTRES_A_IN_USE,		/* u32: ports bound now (dumps only) */
+	PORTRES_A_UID,			/* u32: acquirer or creator */
+	PORTRES_A_PID,			/* u32: acquiring process (runtime) */
+	PORTRES_A_ALLOWED_UID,		/* u32: persistent; absent = anyone */
+	PORTRES_A_ALLOWED_GID,		/* u32: persistent; absent = anyone */
+	PORTRES_A_TOKEN,		/* u64: dumps, CAP_NET_ADMIN only */
+	PORTRES_A_COMM,			/* string: acquiring command (runtime) */
+	PORTRES_A_REFUSED,		/* u64: binds refused so far */
+	PORTRES_A_REASON,		/* u8: enum portres_nl_reason (DEL) */
+
+	__PORTRES_A_MAX,
+};
+
+#define PORTRES_A_MAX			(__PORTRES_A_MAX - 1)
+
+enum {
+	PORTRES_CMD_UNSPEC,
+	PORTRES_CMD_GET,		/* dump: one message per reservation */
+	PORTRES_CMD_NEW,		/* notification: a reservation was made */
+	PORTRES_CMD_DEL,		/* notification: a reservation ended */
+
+	__PORTRES_CMD_MAX,
+};
+
+#define PORTRES_CMD_MAX			(__PORTRES_CMD_MAX - 1)
+
 #endif /* _UAPI_LINUX_PORTRES_H */

@@ -2,8 +2,9 @@
 /*
  * libportres: parsing /proc/net/port_reservations.
  *
- *   proto first last count kind in_use uid pid allow_uid allow_gid token comm
+ *   proto first last count kind in_use uid pid allow_uid allow_gid token comm refused
  *
+ * (modules before the refused count had no last field: read as 0).
  * "-" stands for "none" or "anyone"; comm has space, tab, newline and
  * backslash escaped as \ooo (seq_escape), so fields split on blanks.
  */
@@ -15,8 +16,9 @@
 
 #include "internal.h"
 
-#define HEADER "proto first last count kind in_use uid pid allow_uid allow_gid token comm"
-#define NFIELDS 12
+#define HEADER_V1 "proto first last count kind in_use uid pid allow_uid allow_gid token comm"
+#define HEADER HEADER_V1 " refused"
+#define NFIELDS 13
 
 /* Decimal number in [0, max] into *v; "-" gives dash_val if dash_ok. */
 static int parse_num(const char *s, unsigned long max, bool dash_ok,
@@ -65,7 +67,7 @@ static int unescape(const char *s, char *out, size_t size)
 	return 0;
 }
 
-static int parse_line(char *line, struct portres_entry *e)
+static int parse_line(char *line, struct portres_entry *e, int nfields)
 {
 	char *f[NFIELDS + 1], *save = NULL, *tok;
 	unsigned long v[7];
@@ -73,11 +75,11 @@ static int parse_line(char *line, struct portres_entry *e)
 
 	for (tok = strtok_r(line, " \n", &save); tok;
 	     tok = strtok_r(NULL, " \n", &save)) {
-		if (n == NFIELDS)
+		if (n == nfields)
 			return -1;
 		f[n++] = tok;
 	}
-	if (n != NFIELDS)
+	if (n != nfields)
 		return -1;
 
 	memset(e, 0, sizeof(*e));
@@ -134,6 +136,16 @@ static int parse_line(char *line, struct portres_entry *e)
 		e->comm[0] = '\0';
 	else if (unescape(f[11], e->comm, sizeof(e->comm)))
 		return -1;
+	if (nfields > 12) {
+		char *end;
+
+		if (f[12][0] < '0' || f[12][0] > '9')
+			return -1;
+		errno = 0;
+		e->refused = strtoull(f[12], &end, 10);
+		if (errno || *end)
+			return -1;
+	}
 	return 0;
 }
 
@@ -146,13 +158,16 @@ int portres_list_parse(FILE *f, struct portres_entry **out, size_t *n)
 	ssize_t got;
 	int ret = 0;
 	bool header = true;
+	int nfields = NFIELDS;
 
 	while ((got = getline(&line, &lsize, f)) >= 0) {
 		if (got > 0 && line[got - 1] == '\n')
 			line[--got] = '\0';
 		if (header) {
 			header = false;
-			if (strcmp(line, HEADER)) {
+			if (!strcmp(line, HEADER_V1)) {
+				nfields = 12;
+			} else if (strcmp(line, HEADER)) {
 				ret = -EBADMSG;
 				break;
 			}
@@ -167,7 +182,7 @@ int portres_list_parse(FILE *f, struct portres_entry **out, size_t *n)
 			}
 			list = bigger;
 		}
-		if (parse_line(line, &list[len])) {
+		if (parse_line(line, &list[len], nfields)) {
 			ret = -EBADMSG;
 			break;
 		}
@@ -185,18 +200,6 @@ int portres_list_parse(FILE *f, struct portres_entry **out, size_t *n)
 	*out = list;
 	*n = len;
 	return 0;
-}
-
-int portres_list(struct portres_entry **out, size_t *n)
-{
-	FILE *f = fopen(PORTRES_PROC_PATH, "re");
-	int ret;
-
-	if (!f)
-		return portres__fail(PR_OP_LIST, -errno);
-	ret = portres_list_parse(f, out, n);
-	fclose(f);
-	return ret;
 }
 
 void portres_list_free(struct portres_entry *list)

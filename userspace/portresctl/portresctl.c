@@ -301,15 +301,23 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "show", cmd_show, "[tcp|udp] [--json]",
 	  "List the reservations of this network namespace, like 'netsh int ipv4\n"
-	  "show excludedportrange', with kind, ports in use and owner (pid and\n"
-	  "command of runtime reservations, creator and allowed uid/gid of\n"
-	  "persistent ones). Tokens appear only with CAP_NET_ADMIN.\n"
+	  "show excludedportrange', with kind, ports in use, binds refused and\n"
+	  "owner (pid and command of runtime reservations, creator and allowed\n"
+	  "uid/gid of persistent ones), from the kernel's netlink dump. Tokens\n"
+	  "appear only with CAP_NET_ADMIN.\n"
 	  "  --json   one JSON array of objects instead of the table\n" },
 	{ "who", cmd_who, "PORT [tcp|udp]",
 	  "Tell which reservation holds PORT and which processes have a socket\n"
 	  "bound to it (from /proc/net/{tcp,tcp6,udp,udp6} and /proc/*/fd).\n"
 	  "Without a protocol, both are shown. Processes of other users are\n"
 	  "visible only to root.\n" },
+	{ "monitor", cmd_monitor, "[--json]",
+	  "Print every reservation made or ended in this network namespace as\n"
+	  "it happens, like 'ip monitor': 'new' and 'del' lines with protocol,\n"
+	  "block, kind and owner; 'del' lines say why it ended (release, close,\n"
+	  "delete, netns, unload) and how many binds it refused. Tokens are never\n"
+	  "shown. Runs until interrupted.\n"
+	  "  --json   one JSON object per line\n" },
 	{ "add", cmd_add, "tcp|udp START COUNT [--uid USER] [--gid GROUP]",
 	  "Create a persistent reservation of ports START..START+COUNT-1 and\n"
 	  "print its token (16 hex digits). Needs CAP_NET_ADMIN.\n"
@@ -332,6 +340,16 @@ static const struct cmd cmds[] = {
 	  "'-' = standard input) with its saved token. Reservations that already\n"
 	  "exist with the same token are skipped; every other failure is\n"
 	  "reported and makes the exit status non-zero. Needs CAP_NET_ADMIN.\n" },
+	{ "daemon", cmd_daemon, "[--save FILE]",
+	  "Keep FILE (default " DEFAULT_SAVE_FILE ") equal to the persistent\n"
+	  "reservations: restore it first (as restore does; a damaged file is\n"
+	  "kept as FILE.damaged-TIME and its bad lines named), save, then rewrite\n"
+	  "it after every persistent reservation the kernel announces as created\n"
+	  "or deleted (temporary file, fsync, rename, fsync of the directory).\n"
+	  "Unloading the module or ending a namespace deletes nothing from FILE;\n"
+	  "when the module comes back the daemon restores FILE again. Tells\n"
+	  "systemd when it is ready (Type=notify). Runs until killed; needs\n"
+	  "CAP_NET_ADMIN.\n" },
 	{ "help", cmd_help, "[COMMAND]", "Show help for COMMAND, or for all.\n" },
 };
 

@@ -54,7 +54,9 @@ bool have_cap_net_admin(void);
 
 int cmd_show(int argc, char **argv);
 int cmd_who(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
 
 #endif

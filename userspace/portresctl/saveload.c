@@ -6,6 +6,10 @@
  *   PROTO START COUNT TOKEN ALLOWED_UID ALLOWED_GID
  * PROTO tcp|udp, START and COUNT decimal, TOKEN 16 hex digits, the ids
  * decimal or "-" for anyone. '#' starts a comment; blank lines are ignored.
+ *
+ * The file is replaced atomically and durably: a temporary file in the
+ * same directory, fsync, rename, fsync of the directory. portresctl
+ * daemon rewrites it after every persistent change the kernel announces.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "portresctl.h"
@@ -86,20 +95,28 @@ static int write_file(const char *path, const struct portres_entry *l, size_t n,
 		unlink(tmp);
 		return err;
 	}
+	/* The rename itself must reach the disk: fsync the directory. */
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
 	return 0;
 }
 
-int cmd_save(int argc, char **argv)
+/* Writes the persistent reservations to path; an exit code. */
+static int save_to(const char *path, bool quiet)
 {
-	const char *path = argc > 1 ? argv[1] : DEFAULT_SAVE_FILE;
 	struct portres_entry *l;
 	size_t n, i, written;
 	int ret, admin = -1;
 
-	if (argc > 2)
-		return usage_error("save", "unexpected argument '%s'", argv[2]);
-	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-		return usage_error("save", "unknown option '%s'", argv[1]);
 	ret = portres_list(&l, &n);
 	if (ret)
 		return report("save", ret);
@@ -120,10 +137,19 @@ int cmd_save(int argc, char **argv)
 		fprintf(stderr, "portresctl: save: %s: %s\n", path, strerror(-ret));
 		return EXIT_FILE;
 	}
-	if (strcmp(path, "-"))
+	if (strcmp(path, "-") && !quiet)
 		fprintf(stderr, "saved %zu persistent reservation%s to %s\n",
 			written, written == 1 ? "" : "s", path);
 	return EXIT_OK;
+}
+
+int cmd_save(int argc, char **argv)
+{
+	if (argc > 2)
+		return usage_error("save", "unexpected argument '%s'", argv[2]);
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+		return usage_error("save", "unknown option '%s'", argv[1]);
+	return save_to(argc > 1 ? argv[1] : DEFAULT_SAVE_FILE, false);
 }
 
 /* One line of the file into s; 0, 1 for nothing (comment), or -1. */
@@ -195,7 +221,12 @@ static int parse_saved(char *line, struct saved *s, const char **why)
 	return 0;
 }
 
-static int read_file(const char *path, struct saved **out, size_t *n)
+/*
+ * Every readable line of path into *out; each unreadable one is named on
+ * stderr and counted in *bad. EXIT_FILE if the file cannot be read at all.
+ */
+static int read_file(const char *path, struct saved **out, size_t *n,
+		     int *bad_lines)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	char *line = NULL;
@@ -238,34 +269,36 @@ static int read_file(const char *path, struct saved **out, size_t *n)
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	if (bad) {
-		free(v);
-		fprintf(stderr, "portresctl: restore: %s: nothing restored\n", path);
-		return EXIT_FILE;
-	}
 	*out = v;
 	*n = len;
+	*bad_lines = bad;
 	return 0;
 }
 
-int cmd_restore(int argc, char **argv)
+/*
+ * Restores every readable reservation of path. A damaged file: the good
+ * lines are restored, the bad ones named, and the exit code is EXIT_FILE
+ * (*damaged set); otherwise EXIT_FAIL if some create failed.
+ */
+static int restore_from(const char *path, bool *damaged)
 {
-	const char *path = argc > 1 ? argv[1] : DEFAULT_SAVE_FILE;
 	struct saved *v = NULL;
 	size_t n = 0, i, done = 0, skipped = 0, failed = 0;
-	int ret, fd;
+	int ret, fd, bad = 0;
 
-	if (argc > 2)
-		return usage_error("restore", "unexpected argument '%s'", argv[2]);
-	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-		return usage_error("restore", "unknown option '%s'", argv[1]);
-	ret = read_file(path, &v, &n);
+	*damaged = false;
+	ret = read_file(path, &v, &n, &bad);
 	if (ret)
 		return ret;
+	*damaged = bad;
+	if (bad)
+		fprintf(stderr, "portresctl: restore: %s: %d unreadable line%s not restored (named above)\n",
+			path, bad, bad == 1 ? "" : "s");
 	fd = portres_open();
 	if (fd < 0) {
 		free(v);
-		return report("restore", fd);
+		ret = report("restore", fd);
+		return bad ? EXIT_FILE : ret;
 	}
 	for (i = 0; i < n; i++) {
 		struct portres_persistent p = v[i].p, cur = v[i].p;
@@ -301,8 +334,135 @@ int cmd_restore(int argc, char **argv)
 	close(fd);
 	free(v);
 	if (ret)
-		return ret;
+		return bad ? EXIT_FILE : ret;
 	fprintf(stderr, "restored %zu, already present %zu, failed %zu\n", done,
 		skipped, failed);
-	return failed ? EXIT_FAIL : EXIT_OK;
+	return bad ? EXIT_FILE : failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	bool damaged;
+
+	if (argc > 2)
+		return usage_error("restore", "unexpected argument '%s'", argv[2]);
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+		return usage_error("restore", "unknown option '%s'", argv[1]);
+	return restore_from(argc > 1 ? argv[1] : DEFAULT_SAVE_FILE, &damaged);
+}
+
+/* ---- daemon ---- */
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify_systemd(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract namespace */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	close(fd);
+}
+
+/*
+ * A damaged file is kept beside the new one (FILE.damaged-TIME) before
+ * the first save replaces it: its unreadable lines are not lost.
+ */
+static void keep_damaged(const char *path)
+{
+	char keep[4096];
+
+	snprintf(keep, sizeof(keep), "%s.damaged-%lld", path,
+		 (long long)time(NULL));
+	if (link(path, keep))
+		fprintf(stderr, "portresctl: daemon: cannot keep a copy of the damaged %s as %s: %s\n",
+			path, keep, strerror(errno));
+	else
+		fprintf(stderr, "portresctl: daemon: the damaged file is kept as %s\n",
+			keep);
+}
+
+/* Restore (if the file exists), then save: what start and a reload do. */
+static int daemon_restore_save(const char *path)
+{
+	bool damaged = false;
+	int ret;
+
+	if (!access(path, F_OK)) {
+		restore_from(path, &damaged);
+		if (damaged)
+			keep_damaged(path);
+	}
+	ret = save_to(path, true);
+	return ret ? ret : damaged ? EXIT_FILE : EXIT_OK;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	const char *path = DEFAULT_SAVE_FILE;
+	struct portres_event ev;
+	bool damaged;
+	int i, fd, ret;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--save") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(argv[i], "--save=", 7))
+			path = argv[i] + 7;
+		else
+			return usage_error("daemon", "unexpected argument '%s'",
+					   argv[i]);
+	}
+	/* Listen first: no change between the save and the first event is lost. */
+	fd = portres_monitor_open();
+	if (fd < 0)
+		return report("daemon", fd);
+	ret = daemon_restore_save(path);
+	damaged = ret == EXIT_FILE;
+	if (ret && !damaged) {
+		close(fd);
+		return ret;
+	}
+	fprintf(stderr, "portresctl: daemon: saving persistent reservations to %s after every change\n",
+		path);
+	notify_systemd(damaged ? "READY=1\nSTATUS=restored a damaged file (see the log)" :
+			       "READY=1\nSTATUS=saving after every change");
+	for (;;) {
+		bool save = false;
+
+		ret = portres_monitor_read(fd, &ev);
+		if (ret == -EINTR)
+			continue;
+		if (ret == -ENOBUFS) {
+			/* Some notifications were lost: the dump is the truth. */
+			save = true;
+		} else if (ret < 0) {
+			close(fd);
+			return report("daemon", ret);
+		} else if (ret == PORTRES_EVENT_LOADED) {
+			/* The module came back without them: bring them back. */
+			daemon_restore_save(path);
+		} else if ((ret == PORTRES_EVENT_NEW || ret == PORTRES_EVENT_DEL) &&
+			   ev.entry.persistent) {
+			/*
+			 * An unload or a namespace's end is no deletion: the
+			 * file keeps them for the next load or boot.
+			 */
+			save = ret == PORTRES_EVENT_NEW ||
+			       ev.reason == PORTRES_REASON_DELETE;
+		}
+		if (save && save_to(path, true) != EXIT_OK)
+			fprintf(stderr, "portresctl: daemon: %s not updated\n", path);
+	}
 }

@@ -56,6 +56,27 @@ static void json_id(const char *name, uint32_t id)
 		printf(",\"%s\":%u", name, id);
 }
 
+/* The members of one reservation's JSON object; in_use only if asked. */
+static void json_entry(const struct portres_entry *e, bool in_use)
+{
+	printf("\"protocol\":\"%s\",\"start\":%u,\"end\":%u,"
+	       "\"count\":%u,\"kind\":\"%s\"",
+	       portres_proto_name(e->protocol), e->first, e->last, e->count,
+	       e->persistent ? "persistent" : "runtime");
+	if (in_use)
+		printf(",\"in_use\":%u", e->in_use);
+	printf(",\"refused\":%llu,\"uid\":%u",
+	       (unsigned long long)e->refused, e->uid);
+	if (e->persistent) {
+		printf(",\"pid\":null,\"command\":null");
+	} else {
+		printf(",\"pid\":%d,\"command\":", e->pid);
+		json_str(e->comm);
+	}
+	json_id("allowed_uid", e->persistent ? e->allowed_uid : PORTRES_ANY_ID);
+	json_id("allowed_gid", e->persistent ? e->allowed_gid : PORTRES_ANY_ID);
+}
+
 static void show_json(const struct portres_entry *l, size_t n)
 {
 	size_t i;
@@ -64,19 +85,8 @@ static void show_json(const struct portres_entry *l, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct portres_entry *e = &l[i];
 
-		printf("%s{\"protocol\":\"%s\",\"start\":%u,\"end\":%u,"
-		       "\"count\":%u,\"kind\":\"%s\",\"in_use\":%u,\"uid\":%u",
-		       i ? "," : "", portres_proto_name(e->protocol), e->first,
-		       e->last, e->count, e->persistent ? "persistent" : "runtime",
-		       e->in_use, e->uid);
-		if (e->persistent) {
-			printf(",\"pid\":null,\"command\":null");
-		} else {
-			printf(",\"pid\":%d,\"command\":", e->pid);
-			json_str(e->comm);
-		}
-		json_id("allowed_uid", e->persistent ? e->allowed_uid : PORTRES_ANY_ID);
-		json_id("allowed_gid", e->persistent ? e->allowed_gid : PORTRES_ANY_ID);
+		printf("%s{", i ? "," : "");
+		json_entry(e, true);
 		if (e->token_visible)
 			printf(",\"token\":\"%016llx\"}", (unsigned long long)e->token);
 		else
@@ -96,21 +106,21 @@ static void show_table(const struct portres_entry *l, size_t n)
 		printf("No port reservations.\n");
 		return;
 	}
-	printf("%-8s  %10s  %8s  %5s  %-10s  %6s  %s\n", "Protocol",
-	       "Start Port", "End Port", "Count", "Kind", "In use",
+	printf("%-8s  %10s  %8s  %5s  %-10s  %6s  %7s  %s\n", "Protocol",
+	       "Start Port", "End Port", "Count", "Kind", "In use", "Refused",
 	       tokens ? "Token             Owner" : "Owner");
-	printf("%-8s  %10s  %8s  %5s  %-10s  %6s  %s\n", "--------",
+	printf("%-8s  %10s  %8s  %5s  %-10s  %6s  %7s  %s\n", "--------",
 	       "----------", "--------", "-----", "----------", "------",
-	       tokens ? "----------------  -----" : "-----");
+	       "-------", tokens ? "----------------  -----" : "-----");
 	for (i = 0; i < n; i++) {
 		const struct portres_entry *e = &l[i];
 		char owner[96];
 
 		owner_str(e, owner, sizeof(owner));
-		printf("%-8s  %10u  %8u  %5u  %-10s  %6u  ",
+		printf("%-8s  %10u  %8u  %5u  %-10s  %6u  %7llu  ",
 		       portres_proto_name(e->protocol), e->first, e->last,
 		       e->count, e->persistent ? "persistent" : "runtime",
-		       e->in_use);
+		       e->in_use, (unsigned long long)e->refused);
 		if (tokens && e->token_visible)
 			printf("%016llx  ", (unsigned long long)e->token);
 		else if (tokens)
@@ -345,9 +355,10 @@ static int who_proto(int proto, uint16_t port, const struct portres_entry *l,
 			continue;
 		reserved = true;
 		owner_str(e, owner, sizeof(owner));
-		printf("%s: reserved by %s reservation %u-%u (%u of %u in use), %s",
+		printf("%s: reserved by %s reservation %u-%u (%u of %u in use, %llu binds refused), %s",
 		       pfx, e->persistent ? "persistent" : "runtime", e->first,
 		       e->last, e->in_use, e->count,
+		       (unsigned long long)e->refused,
 		       e->persistent ? "created by " : "acquired by ");
 		fputs(owner, stdout);
 		if (!e->persistent) {
@@ -399,4 +410,88 @@ int cmd_who(int argc, char **argv)
 		ret = report("who", err);
 	portres_list_free(l);
 	return ret;
+}
+
+/* ---- monitor ---- */
+
+static void monitor_line(const struct portres_event *ev, bool json)
+{
+	const struct portres_entry *e = &ev->entry;
+	const char *what = ev->type == PORTRES_EVENT_NEW ? "new" :
+			   ev->type == PORTRES_EVENT_DEL ? "del" :
+			   ev->type == PORTRES_EVENT_LOADED ? "loaded" : "unloaded";
+	char owner[96];
+
+	if (json) {
+		printf("{\"event\":\"%s\"", what);
+		if (ev->type == PORTRES_EVENT_NEW || ev->type == PORTRES_EVENT_DEL) {
+			putchar(',');
+			json_entry(e, false);
+		}
+		if (ev->type == PORTRES_EVENT_DEL) {
+			printf(",\"reason\":");
+			if (portres_reason_name(ev->reason))
+				printf("\"%s\"", portres_reason_name(ev->reason));
+			else
+				printf("%d", ev->reason);
+		}
+		printf("}\n");
+	} else if (ev->type == PORTRES_EVENT_LOADED ||
+		   ev->type == PORTRES_EVENT_UNLOADED) {
+		printf("module %s\n", what);
+	} else {
+		owner_str(e, owner, sizeof(owner));
+		printf("%s %s %u-%u %s ", what, portres_proto_name(e->protocol),
+		       e->first, e->last, e->persistent ? "persistent" : "runtime");
+		fputs(owner, stdout);
+		if (!e->persistent) {
+			fputs(" (", stdout);
+			print_escaped(stdout, e->comm);
+			fputc(')', stdout);
+		}
+		if (ev->type == PORTRES_EVENT_DEL) {
+			if (portres_reason_name(ev->reason))
+				printf(" reason %s", portres_reason_name(ev->reason));
+			else
+				printf(" reason %d", ev->reason);
+			printf(" refused %llu", (unsigned long long)e->refused);
+		}
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	struct portres_event ev;
+	bool json = false;
+	int i, fd, ret;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return usage_error("monitor", "unexpected argument '%s'",
+					   argv[i]);
+	}
+	fd = portres_monitor_open();
+	if (fd < 0)
+		return report("monitor", fd);
+	/* Line-buffered output for pipes: each event as it happens. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		ret = portres_monitor_read(fd, &ev);
+		if (ret == -ENOBUFS) {
+			fprintf(stderr, "portresctl: monitor: events were lost (receive buffer full)\n");
+			continue;
+		}
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			close(fd);
+			return report("monitor", ret);
+		}
+		if (ret > 0)
+			monitor_line(&ev, json);
+	}
 }

@@ -74,16 +74,50 @@ struct portres_entry {
 	bool token_visible;		/* reader had CAP_NET_ADMIN */
 	uint64_t token;			/* 0 unless token_visible */
 	char comm[PORTRES_COMM_MAX];	/* unescaped; "" if none */
+	uint64_t refused;		/* binds into the block refused so far */
 };
 
 /*
  * Read this network namespace's reservations (TCP first, by port) into a
  * malloc'ed array; free it with portres_list_free(). -ENOENT: no module.
+ * It asks the generic netlink family "portres" (a module without it: the
+ * /proc listing); portres_list_proc() reads the /proc text.
  */
 int portres_list(struct portres_entry **out, size_t *n);
+int portres_list_proc(struct portres_entry **out, size_t *n);
 /* The same from any stream in that format; -EBADMSG on a malformed line. */
 int portres_list_parse(FILE *f, struct portres_entry **out, size_t *n);
 void portres_list_free(struct portres_entry *list);
+
+/* ---- notifications: reservations made and ended, as they happen ---- */
+
+enum portres_event_type {
+	PORTRES_EVENT_NEW = 1,		/* a reservation was made */
+	PORTRES_EVENT_DEL,		/* one ended; .reason says why */
+	PORTRES_EVENT_LOADED,		/* the module was loaded (again) */
+	PORTRES_EVENT_UNLOADED,		/* the module went away */
+};
+
+struct portres_event {
+	int type;			/* enum portres_event_type */
+	int reason;			/* DEL: PORTRES_REASON_* (linux/portres.h) */
+	struct portres_entry entry;	/* NEW, DEL: no token, no in_use */
+};
+
+/*
+ * A socket that receives the notifications of this network namespace
+ * (close it with close()), or -errno (-ENOENT: no module).
+ */
+int portres_monitor_open(void);
+/*
+ * Wait for the next message: its type (> 0) with *ev filled, 0 for a
+ * message that is none of ours, -ENOBUFS when notifications were lost
+ * (read the list again), or -errno. After PORTRES_EVENT_LOADED the
+ * socket listens to the new module.
+ */
+int portres_monitor_read(int fd, struct portres_event *ev);
+/* "release", "close", "delete", "netns", "unload", "abort" or NULL. */
+const char *portres_reason_name(int reason);
 
 /*
  * A sentence for err (a negative errno from this library). When err is what
