@@ -142,14 +142,19 @@ deb: pkg-stage
 	rm -rf $(PKG_STAGE)
 	ls -1 $(DIST)/*.deb
 
+# On a system whose rpm database is not the package database (Debian), the
+# BuildRequires cannot be checked there (--nodeps) and there is no
+# debugedit for -debuginfo packages.
 RPM_TOP		?= $(PKG_STAGE)/rpm
+RPM_FOREIGN	:= $(if $(shell rpm -q rpm 2>/dev/null | grep -v 'not installed'),,y)
 rpm: pkg-stage
 	mkdir -p $(RPM_TOP)/SOURCES $(DIST)
 	tar -C $(PKG_STAGE) -czf $(RPM_TOP)/SOURCES/portres-$(PORTRES_VERSION).tar.gz \
 		portres-$(PORTRES_VERSION)
 	rpmbuild -ba --define '_topdir $(RPM_TOP)' \
 		--define 'portres_version $(PORTRES_VERSION)' \
-		$(if $(RPM_NODEPS),--nodeps) packaging/rpm/portres.spec
+		$(if $(RPM_FOREIGN),--nodeps --define 'debug_package %{nil}') \
+		packaging/rpm/portres.spec
 	rm -f $(DIST)/*.rpm
 	find $(RPM_TOP)/SRPMS $(RPM_TOP)/RPMS -name '*.rpm' -exec mv {} $(DIST)/ \;
 	rm -rf $(PKG_STAGE)
