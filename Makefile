@@ -160,7 +160,11 @@ rpm: pkg-stage
 	rm -rf $(PKG_STAGE)
 	ls -1 $(DIST)/*.rpm
 
-.PHONY: pkg-stage deb rpm
+# The version, as `make` derives it (tests/packaging/run.sh compares).
+version:
+	@echo $(PORTRES_VERSION)
+
+.PHONY: pkg-stage deb rpm version
 
 clean:
 	rm -rf dist
