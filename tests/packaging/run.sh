@@ -151,19 +151,20 @@ rdist=$out/rpm
 if nice make -C "$PORTRES_ROOT" rpm DIST="$rdist" PKG_STAGE="$out/rpmstage" \
 	>"$logs/rpm.log" 2>&1; then
 	pass "make rpm (rpmbuild -ba packaging/rpm/portres.spec)"
-	rq() { # rq RPM PATH...: rpm -qlp lists each PATH
+	rq() { # rq RPM PATH-REGEX...: rpm -qlp lists a match for each
 		local r=$rdist/$1 l p
 		shift
 		l=$(rpm -qlp "$r" 2>/dev/null) || { echo "no $r"; return 1; }
 		for p in "$@"; do
-			grep -qx "$p" <<<"$l" || { echo "$r lacks $p:"; echo "$l"; return 1; }
+			grep -qxE "$p" <<<"$l" || { echo "$r lacks $p:"; echo "$l"; return 1; }
 		done
 	}
 	check "rpm -qlp: source RPM (spec, tarball)" \
 		rq "portres-$ver-1.src.rpm" portres.spec "portres-$ver.tar.gz"
 	check "rpm -qlp: portres (portresctl, library, unit, man pages, /etc/portres)" \
 		rq "portres-$ver-1.x86_64.rpm" /usr/sbin/portresctl /usr/lib64/libportres.so.0 \
-		/usr/lib/systemd/system/portres.service /etc/portres /usr/share/man/man8/portresctl.8.gz
+		/usr/lib/systemd/system/portres.service /etc/portres '/usr/share/man/man8/portresctl.8(\.gz)?' \
+		'/usr/share/man/man7/portres.7(\.gz)?'
 	check "rpm -qlp: portres-devel (headers, portres.pc, static library)" \
 		rq "portres-devel-$ver-1.x86_64.rpm" /usr/include/linux/portres.h \
 		/usr/include/portres/portres.h /usr/lib64/pkgconfig/portres.pc /usr/lib64/libportres.a
@@ -180,7 +181,10 @@ took "make rpm"
 # package list, unpacked afresh for every run.
 suite=bookworm
 mirror=${PORTRES_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-include=(dkms kmod libelf1 liburing-dev openssl pkgconf)
+# dkms and what the kernel build trees mounted from the host need at run
+# time (what linux-kbuild-* and linux-headers-* depend on: pahole for BTF,
+# libelf, libssl), liburing-dev and pkgconf for libportres-dev's users.
+include=(dkms kmod libelf1 libssl3 liburing-dev openssl pahole pkgconf)
 key=$(printf '%s\n' "$suite" "$mirror" variant=apt "${include[@]}" | sha256sum | cut -c1-16)
 cdir=$(portres_cache)/pkgroot-$key
 if [[ ! -f $cdir/done ]]; then
