@@ -296,7 +296,7 @@ for _ in 1 2 3; do
 	while read -r lib; do
 		[[ -e $g/$ml/$lib ]] && continue
 		cp -L "$root/$ml/$lib" "$g/$ml/" || give_up "no $lib in the root"
-	done < <(find "$g/usr" -type f -perm -u+x -o -type f -name '*.so*' | xargs readelf -d 2>/dev/null |
+	done < <(find "$g/usr" -type f \( -perm -u+x -o -name '*.so*' \) -exec readelf -d {} + 2>/dev/null |
 		sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u)
 done
 echo "/$ml" >"$g/etc/ld.so.conf"
