@@ -2,6 +2,16 @@
 # portres: `make` builds portres.ko here against KDIR, plus userspace.
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
+# The version is kept in one place, packaging/debian/changelog (the top
+# entry, without a Debian revision); installed module sources (DKMS) have no
+# packaging/ and carry it in their dkms.conf, which install-dkms fills in.
+# Exported: Kbuild (modinfo portres) and userspace/ (portresctl --version,
+# portres.pc) use it; `make deb` and `make rpm` take it from the same place.
+PORTRES_VERSION	:= $(or $(shell sed -n '1s/^portres (\([^)-]*\).*/\1/p' \
+	packaging/debian/changelog 2>/dev/null),$(shell sed -n \
+	's/^PACKAGE_VERSION="\([0-9][^"]*\)"$$/\1/p' dkms.conf 2>/dev/null))
+export PORTRES_VERSION
+
 all: module userspace
 
 # The kernel's source tree, where its headers are: KDIR itself, its
@@ -56,7 +66,6 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR	?= /etc
-PORTRES_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC	:= /usr/src/portres-$(PORTRES_VERSION)
 DKMS_ACTION	?= install
 DKMS_KERNELS	?= $(shell uname -r)
@@ -71,7 +80,9 @@ ifeq ($(DESTDIR),)
 endif
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 	install -d $(DESTDIR)$(DKMS_SRC)/module $(DESTDIR)$(DKMS_SRC)/uapi/linux
-	install -m 644 Kbuild Makefile dkms.conf LICENSE $(DESTDIR)$(DKMS_SRC)/
+	install -m 644 Kbuild Makefile LICENSE $(DESTDIR)$(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(PORTRES_VERSION)/g' dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf
+	chmod 644 $(DESTDIR)$(DKMS_SRC)/dkms.conf
 	install -m 644 $(wildcard module/*.[ch]) $(DESTDIR)$(DKMS_SRC)/module/
 	install -m 644 uapi/linux/portres.h $(DESTDIR)$(DKMS_SRC)/uapi/linux/
 ifeq ($(DESTDIR),)
@@ -99,7 +110,64 @@ ifeq ($(DESTDIR),)
 	-systemctl enable portres.service
 endif
 
+# ---- make deb, make rpm: packages into dist/ ----
+# deb: a copy of the sources (what git tracks, or the tree minus build
+# products) with packaging/debian as debian/, then dpkg-buildpackage -b:
+# portres-dkms, libportres0, libportres-dev, portresctl (packaging/debian/);
+# no -dbgsym packages unless DEB_BUILD_OPTIONS asks (dist/*.deb is those four).
+# rpm: a source tarball and packaging/rpm/portres.spec, rpmbuild -ba:
+# the source RPM and portres, portres-devel, portres-dkms.
+DIST		?= $(CURDIR)/dist
+PKG_STAGE	?= $(CURDIR)/dist/.stage
+PKG_FILES	= $(shell git -C $(CURDIR) ls-files -co --exclude-standard -- \
+	Kbuild Makefile dkms.conf LICENSE README.md module uapi userspace man \
+	packaging 2>/dev/null || find Kbuild Makefile dkms.conf LICENSE README.md \
+	module uapi userspace man packaging -path userspace/build -prune -o \
+	-type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd' -print)
+
+pkg-stage:
+	$(if $(PORTRES_VERSION),,$(error no version in packaging/debian/changelog))
+	rm -rf $(PKG_STAGE)
+	mkdir -p $(PKG_STAGE)/portres-$(PORTRES_VERSION)
+	cp --parents -a $(PKG_FILES) $(PKG_STAGE)/portres-$(PORTRES_VERSION)/
+
+deb: pkg-stage
+	cp -a packaging/debian $(PKG_STAGE)/portres-$(PORTRES_VERSION)/debian
+	cd $(PKG_STAGE)/portres-$(PORTRES_VERSION) && \
+		DEB_BUILD_OPTIONS="noautodbgsym $(DEB_BUILD_OPTIONS)" dpkg-buildpackage -us -uc -b
+	mkdir -p $(DIST)
+	rm -f $(DIST)/*.deb $(DIST)/portres_*.changes $(DIST)/portres_*.buildinfo
+	mv $(PKG_STAGE)/*.deb $(PKG_STAGE)/portres_*.changes \
+		$(PKG_STAGE)/portres_*.buildinfo $(DIST)/
+	rm -rf $(PKG_STAGE)
+	ls -1 $(DIST)/*.deb
+
+# On a system whose rpm database is not the package database (Debian), the
+# BuildRequires cannot be checked there (--nodeps) and there is no
+# debugedit for -debuginfo packages.
+RPM_TOP		?= $(PKG_STAGE)/rpm
+RPM_FOREIGN	:= $(if $(shell rpm -q rpm 2>/dev/null | grep -v 'not installed'),,y)
+rpm: pkg-stage
+	mkdir -p $(RPM_TOP)/SOURCES $(DIST)
+	tar -C $(PKG_STAGE) -czf $(RPM_TOP)/SOURCES/portres-$(PORTRES_VERSION).tar.gz \
+		portres-$(PORTRES_VERSION)
+	rpmbuild -ba --define '_topdir $(RPM_TOP)' \
+		--define 'portres_version $(PORTRES_VERSION)' \
+		$(if $(RPM_FOREIGN),--nodeps --define 'debug_package %{nil}') \
+		packaging/rpm/portres.spec
+	rm -f $(DIST)/*.rpm
+	find $(RPM_TOP)/SRPMS $(RPM_TOP)/RPMS -name '*.rpm' -exec mv {} $(DIST)/ \;
+	rm -rf $(PKG_STAGE)
+	ls -1 $(DIST)/*.rpm
+
+# The version, as `make` derives it (tests/packaging/run.sh compares).
+version:
+	@echo $(PORTRES_VERSION)
+
+.PHONY: pkg-stage deb rpm version
+
 clean:
+	rm -rf dist
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	rm -rf tests/build

@@ -64,3 +64,4 @@ module_exit(portres_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Windows-style TCP/UDP port reservations");
 MODULE_AUTHOR("The portres developers");
+MODULE_VERSION(PORTRES_VERSION);

@@ -177,6 +177,21 @@ for k in "${kernels[@]}"; do
 	echo "  logs: $klog/"
 done
 
+# The packages (issue 13): make deb, lintian, make rpm, a throw-away root
+# with dpkg -i, DKMS for each prepared kernel tree, pkg-config, purge, and
+# the seed flow in QEMU on 6.12 (tests/packaging/run.sh).
+echo "== packages"
+pkg_start=$SECONDS
+res=$(tests/packaging/run.sh 2>&1) || true
+grep -v '^@@count ' <<<"$res" || true
+if read -r _ p f < <(grep '^@@count ' <<<"$res"); then
+	passed=$((passed + p)) failed=$((failed + f))
+else
+	fail "packaging test (tests/packaging/run.sh) gave no result"
+	tail -n 20 <<<"$res" | indent
+fi
+tiers+=("$(printf '%-26s %5ss' packages $((SECONDS - pkg_start)))")
+
 echo "== tier times"
 printf '  %s\n' "${tiers[@]}"
 # The matrix: a kernel the archive stopped offering is reported, and the

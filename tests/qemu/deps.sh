@@ -14,6 +14,8 @@ pkgs=(
 	liburing-dev                                      # libportres async API, async_* tests
 	dkms                                              # make install check (dkms build)
 	flex bison bc libelf-dev libssl-dev               # kernel build trees (kconfig, objtool, sign-file)
+	dpkg-dev debhelper dh-dkms fakeroot lintian       # make deb, tests/packaging (lintian)
+	mmdebstrap rpm pkgconf                            # tests/packaging: throw-away root, make rpm
 )
 
 missing=()

@@ -363,7 +363,8 @@ static void usage(FILE *f)
 		   "Show and administer portres port reservations.\n\nCommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].usage);
-	fprintf(f, "\n'portresctl COMMAND --help' describes one command.\n"
+	fprintf(f, "\n'portresctl COMMAND --help' describes one command;\n"
+		   "'portresctl --version' prints the version.\n"
 		   "Exit status: 0 ok, 1 refused/failed, 2 usage, 3 module not loaded,\n"
 		   "4 permission denied, 5 no such reservation, 6 file error.\n"
 		   "See portresctl(8) and portres(7).\n");
@@ -412,6 +413,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		if (argc > 2)
+			return usage_error(NULL, "unexpected argument '%s'", argv[2]);
+		printf("portresctl %s\n", PORTRES_VERSION);
 		return EXIT_OK;
 	}
 	c = find_cmd(argv[1]);
