@@ -54,18 +54,39 @@ t() { # t NAME CMD...: one TAP result, the command's output as diagnostics
 	fi
 }
 
-# Run the unit's ExecStart= or ExecStop= lines in order, as systemd would.
-unit_run() {
-	sed -n "s/^$1=//p" $UNIT >/tmp/unit.cmds
-	[ -s /tmp/unit.cmds ] || { echo "no $1= in $UNIT"; return 1; }
+# Run the unit's ExecStartPre= lines in order, then its ExecStart= (the
+# daemon) in the background, as systemd would; ready once it has saved.
+unit_start() {
+	sed -n "s/^ExecStartPre=//p" $UNIT >/tmp/unit.cmds
 	while read -r cmd; do
 		echo "+ $cmd"
 		sh -c "$cmd" || return 1
 	done </tmp/unit.cmds
+	cmd=$(sed -n "s/^ExecStart=//p" $UNIT)
+	[ -n "$cmd" ] || { echo "no ExecStart= in $UNIT"; return 1; }
+	echo "+ $cmd &"
+	sh -c "exec $cmd" 2>/tmp/daemon.log &
+	DAEMON=$!
+	wait_for "the daemon's first save" grep -q 'after every change' /tmp/daemon.log
+}
+
+wait_for() { # wait_for WHAT CMD...: up to 10 s
+	what=$1
+	shift
+	i=0
+	until "$@" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "no $what after 10 s; daemon log:"
+			cat /tmp/daemon.log
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 module_loaded() {
-	unit_run ExecStart || return 1
+	unit_start || return 1
 	[ -d /sys/module/portres ] && [ -c /dev/portres ]
 }
 
@@ -128,9 +149,10 @@ bound() { # bound PROTO PORT: a bind that nothing stops
 }
 
 saved() {
-	unit_run ExecStop || return 1
+	wait_for "32000 in $CONF" grep -q 32000 $CONF
+	rc=$?
 	cat $CONF
-	grep -q 32000 $CONF
+	return $rc
 }
 
 deleted() {
@@ -141,7 +163,7 @@ deleted() {
 
 mark "PORTRES-BEGIN packaged-seed"
 echo "1..11" >&3
-t "the unit's ExecStart loads the packaged module (modprobe portres)" module_loaded
+t "the unit's ExecStartPre loads the packaged module, its daemon starts" module_loaded
 [ -d /sys/module/portres ] && mark PORTRES-INSMOD-OK
 t "/sys/module/portres/version is the package version" module_version
 t "portresctl --version is the package version" ctl_version
@@ -150,11 +172,13 @@ t "seed: its reservation is gone after it exits" seed_released
 t "portresctl add tcp 32000 10 --uid 1000, show, lookup" add_listed
 t "an outsider's bind to tcp 32005 is refused (EACCES)" refused tcp 32005
 t "a bind outside the block (tcp 32010) is not" bound tcp 32010
-t "the unit's ExecStop saves it to $CONF" saved
+t "the unit's daemon saves it to $CONF" saved
 t "portresctl delete tcp 32000 10" deleted
 t "after delete, tcp 32005 binds" bound tcp 32005
 mark "PORTRES-END packaged-seed rc=0 secs=0"
 
+# The daemon holds /dev/portres open: stop it as systemd would.
+[ -z "${DAEMON:-}" ] || { kill "$DAEMON"; wait "$DAEMON"; }
 if [ -d /sys/module/portres ]; then
 	rmmod portres
 	mark "PORTRES-RMMOD rc=$?"

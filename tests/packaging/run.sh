@@ -16,7 +16,7 @@
 #     dpkg -r, dpkg --purge, and the file list compared with the one before
 #     (tests/packaging/chroot.sh);
 #  5. QEMU on 6.12: portresctl and libportres0 unpacked from the .debs, the
-#     module DKMS built in that root, and the unit's ExecStart/ExecStop do
+#     module DKMS built in that root, and the unit's ExecStartPre and daemon do
 #     the seed flow (tests/packaging/guest.sh).
 # Prints "  PASS ..."/"  FAIL ..." lines and, last, "@@count <passed>
 # <failed>". Logs: $PORTRES_BUILD/logs/packaging/. Needs root (chroot,
@@ -123,7 +123,7 @@ check "libportres-dev: headers, static library, .so link, portres.pc at $ver" \
 unit() {
 	local u
 	u=$(dpkg-deb --fsys-tarfile "${deb[portresctl]}" | tar -xO ./lib/systemd/system/portres.service)
-	grep -q 'ExecStop=/usr/sbin/portresctl save /etc/portres/reservations.conf' <<<"$u" &&
+	grep -q 'ExecStart=/usr/sbin/portresctl daemon --save /etc/portres/reservations.conf' <<<"$u" &&
 		! grep -q /usr/local <<<"$u"
 }
 check "portresctl: the tool, both man pages, /etc/portres/, the unit pointing at /usr/sbin" \

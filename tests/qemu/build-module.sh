@@ -22,6 +22,7 @@ done
 # Sources only: objects and .cmd files of an in-tree `make module` must not
 # leak in (stale objects would skip the W=1 compile).
 (cd "$PORTRES_ROOT" && cp Kbuild Makefile "$src/" &&
+	cp --parents packaging/debian/changelog "$src/" &&
 	find module uapi -type f \( -name '*.[chS]' -o -name Kbuild -o -name Makefile \) \
 		-exec cp --parents {} "$src/" \;)
 
