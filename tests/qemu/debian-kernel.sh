@@ -27,8 +27,7 @@ portres_apt_suite "$suite"
 
 # linux-headers-<flavour> depends on linux-headers-<abi>: that names the kernel.
 meta=linux-headers-$flavour
-abi=$(apt-cache "${apt_opts[@]}" depends "$meta" 2>/dev/null |
-	sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*-'"$flavour"'\)$/\1/p' | sort -V | tail -n1)
+abi=$(portres_apt_abi "$flavour")
 if [[ -z $abi ]]; then
 	echo "debian-kernel.sh: $suite offers no $meta: kernel skipped" >&2
 	exit 2

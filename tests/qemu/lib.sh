@@ -80,6 +80,16 @@ portres_apt_suite() {
 	) 7>"$aptdir/.lock" || die "apt-get update for $suite failed"
 }
 
+# portres_apt_abi <flavour>: the newest kernel release of <flavour> (amd64,
+# rt-amd64) in the suite portres_apt_suite set up: the one its
+# linux-headers-<flavour> metapackage depends on. Empty if there is none.
+portres_apt_abi() {
+	# No such package is an empty answer, not a failure (pipefail).
+	{ apt-cache "${apt_opts[@]}" depends "linux-headers-$1" 2>/dev/null || true; } |
+		sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*-'"$1"'\)$/\1/p' |
+		sort -V | tail -n1
+}
+
 # One make test/demo at a time per tree: they share tests/build/.
 portres_lock() {
 	mkdir -p "$PORTRES_BUILD"

@@ -10,8 +10,7 @@ set -euo pipefail
 
 suite=${PORTRES_OLD_SUITE:-bullseye}
 portres_apt_suite "$suite"
-abi=$(apt-cache "${apt_opts[@]}" depends linux-headers-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*-amd64\)$/\1/p' | sort -V | tail -n1)
+abi=$(portres_apt_abi amd64)
 [[ -n $abi ]] || die "$suite offers no linux-headers-amd64"
 root=$(portres_cache)/old-kernels/$abi
 kdir=$root/usr/src/linux-headers-$abi
