@@ -480,6 +480,58 @@ static int portresctl_help(void)
 	return 0;
 }
 
+/*
+ * Options with getopt_long in every command: before or after the operands
+ * (also with POSIXLY_CORRECT), "--" ends them, "--opt=value", bad ones.
+ */
+static int portresctl_options(void)
+{
+	char help[sizeof(out)];
+	int rc;
+
+	CTL_EXPECT(2, "portresctl who: unknown option '--frob'\nTry 'portresctl who --help'.\n",
+		   "who", "--frob", "7000");
+	CTL_EXPECT(2, "portresctl show: unknown option '-1'", "show", "--json", "-1x");
+	CTL_EXPECT(2, "unknown option '-z'", "add", "tcp", "7000", "5", "-z");
+	CTL_EXPECT(2, "option '--json' takes no value", "show", "--json=1");
+	CTL_EXPECT(2, "option '--help' takes no value", "lookup", "--help=x");
+	CTL_EXPECT(2, "portresctl daemon: --save needs a value", "daemon", "--save");
+	CTL_EXPECT(2, "unexpected argument 'x'", "monitor", "x", "--json");
+	CTL_EXPECT(2, "unexpected argument '6'", "delete", "tcp", "7000", "5", "6");
+	/* After "--", "--help" and "-x" are operands. */
+	CTL_EXPECT(2, "port '--help' is not a number", "who", "--", "--help");
+	CTL_EXPECT(3, "save: " NO_MODULE, "save", "--", "-x");
+	/* Options anywhere, either form of a value, a unique prefix. */
+	CTL_EXPECT(3, "add tcp 7000-7004: " NO_MODULE, "add", "--uid", "0", "tcp",
+		   "--gid=0", "7000", "5");
+	CTL_EXPECT(3, "add udp 7000-7000: " NO_MODULE, "add", "udp", "7000", "1",
+		   "--u=0");
+	CTL_EXPECT(3, "show: " NO_MODULE, "show", "--js", "udp");
+	setenv("POSIXLY_CORRECT", "1", 1);
+	CTL_EXPECT(3, "add tcp 7000-7004: " NO_MODULE, "add", "tcp", "7000", "5",
+		   "--uid", "0");
+	unsetenv("POSIXLY_CORRECT");
+
+	/* help COMMAND, COMMAND --help and COMMAND -h say the same. */
+	rc = ctl("help", "daemon", NULL);
+	CHECK(rc == 0 && !strncmp(out, "Usage: portresctl daemon [--save FILE]\n\n", 40),
+	      "help daemon: %d '%s'", rc, out);
+	strcpy(help, out);
+	rc = ctl("daemon", "--save", "x", "--help", NULL);
+	CHECK(rc == 0 && !strcmp(out, help), "daemon --help: %d '%s'", rc, out);
+	rc = ctl("daemon", "-h", NULL);
+	CHECK(rc == 0 && !strcmp(out, help), "daemon -h: %d '%s'", rc, out);
+
+	rc = ctl("--version", NULL);
+	CHECK(rc == 0 && !strncmp(out, "portresctl ", 11) && out[11] != '\n' &&
+	      !strcmp(strchr(out, '\n'), "\n"), "--version: %d '%s'", rc, out);
+	strcpy(help, out);
+	rc = ctl("version", NULL);
+	CHECK(rc == 0 && !strcmp(out, help), "version: %d '%s'", rc, out);
+	CTL_EXPECT(2, "unexpected argument 'x'", "version", "x");
+	return 0;
+}
+
 static int portresctl_without_module(void)
 {
 	char file[] = "/tmp/portres-host-test-XXXXXX";
@@ -585,6 +637,7 @@ static const struct {
 	T(wide_shims),
 	T(portresctl_usage_errors),
 	T(portresctl_help),
+	T(portresctl_options),
 	T(portresctl_without_module),
 	T(portresctl_restore_rejects_bad_files),
 	T(compat_examples_without_module),

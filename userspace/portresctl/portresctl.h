@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* portresctl: shared declarations of its source files. */
+/* portresctl: what its subcommands share (common.c, format.c, save.c, restore.c). */
 #ifndef PORTRESCTL_H
 #define PORTRESCTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <portres/portres.h>
 
 /* Exit codes (documented in portresctl(8)). */
@@ -20,13 +22,36 @@ enum {
 
 #define DEFAULT_SAVE_FILE	"/etc/portres/reservations.conf"
 
-/* Command-line arguments left after options: argv[0] is the command. */
-struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;	/* after "portresctl NAME " */
-	const char *help;
+/*
+ * Options: every subcommand takes -h/--help; the other options are long
+ * only, with these values (above any character, so that an error can tell
+ * a long option from a short one).
+ */
+enum {
+	OPT_HELP = 'h',
+	OPT_JSON = 256,
+	OPT_UID,
+	OPT_GID,
+	OPT_SAVE,
 };
+
+#define OPTION_HELP	{ "help", no_argument, NULL, OPT_HELP }
+#define OPTION_END	{ NULL, 0, NULL, 0 }
+
+/*
+ * getopt_long() over a subcommand's argv (argv[0] is its name): returns
+ * the next option's value, or -1 when there are none left. Options and
+ * operands may come in any order, whatever POSIXLY_CORRECT says, and "--"
+ * ends the options; the operands are moved, in order, to argv[1..*nops].
+ */
+int next_option(int argc, char *argv[], const struct option *longopts,
+		int *nops);
+/*
+ * For an option value the subcommand does not take itself: -h/--help
+ * prints its help (EXIT_OK); an unknown option or a missing value is a
+ * usage error (EXIT_USAGE). Call it right after next_option().
+ */
+int other_option(int opt, char *argv[]);
 
 /* Print "portresctl: what: message" for err and return its exit code. */
 int report(const char *what, int err);
@@ -42,21 +67,36 @@ int parse_proto(const char *cmd, const char *s);
 /* START COUNT: a block inside 1-65535; returns 0 or EXIT_USAGE. */
 int parse_block(const char *cmd, const char *start, const char *count,
 		uint16_t *first, uint16_t *n);
+/* "tcp|udp START COUNT" at argv[1..3] (argc - 1 of them there) into p. */
+int block_args(const char *cmd, int argc, char **argv,
+	       struct portres_persistent *p);
 /* A user or group: number or name from /etc/passwd, /etc/group. */
 int parse_id(const char *cmd, const char *opt, const char *s, bool group,
 	     uint32_t *id);
-/* "1000" or "-" for PORTRES_ANY_ID, into buf. */
-const char *id_str(uint32_t id, char *buf, size_t size);
-/* Printable form of a command name (\ooo for the rest). */
-void print_escaped(FILE *f, const char *s);
 
 bool have_cap_net_admin(void);
 
-int cmd_show(int argc, char **argv);
-int cmd_who(int argc, char **argv);
-int cmd_monitor(int argc, char **argv);
-int cmd_save(int argc, char **argv);
-int cmd_restore(int argc, char **argv);
-int cmd_daemon(int argc, char **argv);
+/* ---- format.c ---- */
+
+/* "1000" or "-" for PORTRES_ANY_ID, into buf. */
+const char *id_str(uint32_t id, char *buf, size_t size);
+/* "tcp 7000-7004" for messages (a static buffer). */
+const char *block_str(int proto, uint16_t first, uint16_t n);
+/* Printable form of a command name (\ooo for the rest). */
+void print_escaped(FILE *f, const char *s);
+/* "pid 12 uid 0" or "uid 0, allows uid 1000 gid any" of a reservation. */
+void owner_str(const struct portres_entry *e, char *buf, size_t size);
+/* The members of one reservation's JSON object; in_use only if asked. */
+void json_entry(const struct portres_entry *e, bool in_use);
+
+/* ---- save.c, restore.c (the daemon uses them too) ---- */
+
+/* Writes the persistent reservations to path; an exit code. */
+int save_to(const char *path, bool quiet);
+/*
+ * Restores every readable reservation of path; an exit code. A damaged
+ * file (some lines unreadable) sets *damaged and gives EXIT_FILE.
+ */
+int restore_from(const char *path, bool *damaged);
 
 #endif
