@@ -135,7 +135,7 @@ typedef struct WSAData {
  * overlapped's Internal leaves STATUS_PENDING (HasOverlappedIoCompleted()),
  * its hEvent (if not NULL) is signaled, and WSAGetOverlappedResult() gives
  * TRUE and the byte count, or FALSE with WSAGetLastError() set from the
- * kernel's result (DESIGN.md's table; a canceled operation gives
+ * kernel's result (the table in portres(7); a canceled operation gives
  * WSA_OPERATION_ABORTED). The output buffer, the overlapped and its event
  * must stay valid until then, as on Windows; like NtDeviceIoControlFile,
  * WSAIoctl resets hEvent when it starts the operation.
@@ -264,7 +264,7 @@ BOOL CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
 /* The eventfd behind an event, for poll()/epoll (Linux only). */
 int WSAEventFd(WSAEVENT hEvent);
 
-/* Linux errno (positive) -> WSA error code (DESIGN.md "Errors"). */
+/* Linux errno (positive) -> WSA error code (portres(7), "Windows error codes"). */
 int portres_errno_to_wsa(int err);
 
 /* Winsock's getsockname() and getpeername() take an int length. */
