@@ -47,14 +47,15 @@ static const char *proto_name(int p)
 
 static void usage(const char *argv0)
 {
-	printf("usage: %s [<addressfamily> <type> <protocol> <StartingPort> <NumberOfPorts>]\n",
+	printf("usage: %s [FAMILY TYPE PROTOCOL START COUNT]\n", argv0);
+	printf("Acquires a runtime reservation of COUNT ports from START (0: any block)\n"
+	       "on a new socket of that family, type and protocol (given as numbers),\n"
+	       "then shows step by step what the reservation does. For instance\n");
+	printf("  %s 2 2 17 5000 20\n"
+	       "is UDP over IPv4 (AF_INET 2, SOCK_DGRAM 2, IPPROTO_UDP 17), ports 5000-5019.\n",
 	       argv0);
-	printf("Opens a socket for the specified family, type, & protocol\n");
-	printf("and then acquires a runtime port reservation for the protocol specified\n");
-	printf("example: %s 2 2 17 5000 20\n", argv0);
-	printf("   where AF_INET=2 SOCK_DGRAM=2 IPPROTO_UDP=17 StartPort=5000 NumPorts=20\n");
-	printf("   (AF_INET6 is 10 on Linux; 23, its Windows value, is accepted too)\n");
-	printf("without arguments: 2 1 6 0 16 (any block of 16 TCP ports)\n");
+	printf("AF_INET6 is 10 on Linux; 23, its Windows value, is accepted too.\n");
+	printf("Without arguments: 2 1 6 0 16 (any block of 16 TCP ports).\n");
 }
 
 /* Parses a whole decimal number in [lo, hi]. */
@@ -175,11 +176,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (parse_num(argv[4], 0, 65535, &start)) {
-			printf("Starting point must be either 0 or between 1 and 65,535\n");
+			printf("START: a port number, 1 to 65535, or 0 for any block\n");
 			return 1;
 		}
 		if (parse_num(argv[5], 0, 65535, &count)) {
-			printf("Number of ports must be a positive number below 65,536\n");
+			printf("COUNT: a number of ports, 0 to 65535\n");
 			return 1;
 		}
 		if (family == WINDOWS_AF_INET6)
