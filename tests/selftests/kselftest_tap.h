@@ -13,6 +13,7 @@
 #define PORTRES_KSELFTEST_TAP_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
