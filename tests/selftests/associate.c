@@ -3,19 +3,19 @@
  * SIO_ASSOCIATE_PORT_RESERVATION: who may associate which socket, and how an
  * associated socket's bind(0), connect() autobind, UDP autobind and explicit
  * bind() use the block.
- *
- * Ports used: 22000-22999.
  */
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
 
 #define PEER_PORT	22000	/* TCP listener / UDP destination */
 
-static int associate_bound_socket_is_einval(void)
+PORTRES_FIXTURE(associate, PORTRES_NETNS);
+
+TEST_F(associate, bound_socket_is_einval)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int u = xsock(AF_INET6, IPPROTO_UDP);
@@ -25,61 +25,58 @@ static int associate_bound_socket_is_einval(void)
 	uint64_t tt = xacquire(rt, 22020, 2, NULL);
 	uint64_t tu = xacquire(ru, 22020, 2, NULL);
 
-	CHECK_OK(bind_port(t, 0));
-	CHECK_OK(bind_port(u, 22010));
-	CHECK_ERR(associate(t, tt), -EINVAL);
-	CHECK_ERR(associate(u, tu), -EINVAL);
-	CHECK_ERR(associate(l, tt), -EINVAL);
+	ASSERT_OK(bind_port(t, 0));
+	ASSERT_OK(bind_port(u, 22010));
+	ASSERT_ERRNO(associate(t, tt), -EINVAL);
+	ASSERT_ERRNO(associate(u, tu), -EINVAL);
+	ASSERT_ERRNO(associate(l, tt), -EINVAL);
 	/* The acquiring socket is not bound: it may associate itself. */
-	CHECK_OK(associate(rt, tt));
-	CHECK_OK(bind_port(rt, 0));
-	CHECK(port_in(local_port(rt), 22020, 2), "bound to %d",
-	      local_port(rt));
+	ASSERT_OK(associate(rt, tt));
+	ASSERT_OK(bind_port(rt, 0));
+	ASSERT_TRUE(port_in(local_port(rt), 22020, 2))
+		TH_LOG("bound to %d", local_port(rt));
 	close(t);
 	close(u);
 	close(l);
 	close(rt);
 	close(ru);
-	return 0;
 }
 
-static int associate_twice_is_einval(void)
+TEST_F(associate, twice_is_einval)
 {
 	int r = xsock(AF_INET, IPPROTO_TCP);
 	int fd = xsock(AF_INET, IPPROTO_TCP);
 	uint64_t a = xacquire(r, 22030, 2, NULL);
 	uint64_t b = xacquire(r, 22032, 2, NULL);
 
-	CHECK_OK(associate(fd, a));
-	CHECK_ERR(associate(fd, a), -EINVAL);
-	CHECK_ERR(associate(fd, b), -EINVAL);
+	ASSERT_OK(associate(fd, a));
+	ASSERT_ERRNO(associate(fd, a), -EINVAL);
+	ASSERT_ERRNO(associate(fd, b), -EINVAL);
 	/* The first association still decides the port. */
-	CHECK_OK(bind_port(fd, 0));
-	CHECK(port_in(local_port(fd), 22030, 2), "bound to %d",
-	      local_port(fd));
+	ASSERT_OK(bind_port(fd, 0));
+	ASSERT_TRUE(port_in(local_port(fd), 22030, 2))
+		TH_LOG("bound to %d", local_port(fd));
 	close(fd);
 	close(r);
-	return 0;
 }
 
-static int associate_unknown_token_is_enoent(void)
+TEST_F(associate, unknown_token_is_enoent)
 {
 	int r = xsock(AF_INET, IPPROTO_UDP);
 	int fd = xsock(AF_INET, IPPROTO_UDP);
 	uint64_t gone = xacquire(r, 22040, 1, NULL);
 
 	xrelease(r, gone);
-	CHECK_ERR(associate(fd, gone), -ENOENT);
-	CHECK_ERR(associate(fd, 0x5eed5eed5eed5eedULL), -ENOENT);
+	ASSERT_ERRNO(associate(fd, gone), -ENOENT);
+	ASSERT_ERRNO(associate(fd, 0x5eed5eed5eed5eedULL), -ENOENT);
 	/* The failed attempts did not use up the socket's association. */
 	gone = xacquire(r, 22040, 1, NULL);
-	CHECK_OK(associate(fd, gone));
+	ASSERT_OK(associate(fd, gone));
 	close(fd);
 	close(r);
-	return 0;
 }
 
-static int associate_other_protocol_token_is_enoent(void)
+TEST_F(associate, other_protocol_token_is_enoent)
 {
 	int rt = xsock(AF_INET, IPPROTO_TCP);
 	int ru = xsock(AF_INET, IPPROTO_UDP);
@@ -88,13 +85,12 @@ static int associate_other_protocol_token_is_enoent(void)
 	uint64_t tt = xacquire(rt, 22050, 1, NULL);
 	uint64_t tu = xacquire(ru, 22051, 1, NULL);
 
-	CHECK_ERR(associate(u, tt), -ENOENT);
-	CHECK_ERR(associate(t, tu), -ENOENT);
+	ASSERT_ERRNO(associate(u, tt), -ENOENT);
+	ASSERT_ERRNO(associate(t, tu), -ENOENT);
 	close(rt);
 	close(ru);
 	close(t);
 	close(u);
-	return 0;
 }
 
 struct token_arg {
@@ -110,20 +106,19 @@ static int associate_in_child(void *p)
 	return associate(fd, a->token);
 }
 
-static int associate_in_fork_child_is_eperm(void)
+TEST_F(associate, in_fork_child_is_eperm)
 {
 	int rt = xsock(AF_INET, IPPROTO_TCP);
 	int ru = xsock(AF_INET, IPPROTO_UDP);
 	struct token_arg at = { IPPROTO_TCP, xacquire(rt, 22060, 1, NULL) };
 	struct token_arg au = { IPPROTO_UDP, xacquire(ru, 22060, 1, NULL) };
 
-	CHECK_ERR(child_run(associate_in_child, &at), -EPERM);
-	CHECK_ERR(child_run(associate_in_child, &au), -EPERM);
+	ASSERT_ERRNO(child_run(associate_in_child, &at), -EPERM);
+	ASSERT_ERRNO(child_run(associate_in_child, &au), -EPERM);
 	/* The parent itself still may. */
-	CHECK_ERR(associate_in_child(&at), 0);
+	ASSERT_ERRNO(associate_in_child(&at), 0);
 	close(rt);
 	close(ru);
-	return 0;
 }
 
 struct thread_arg {
@@ -145,64 +140,21 @@ static void *associate_and_bind_thread(void *p)
 	return NULL;
 }
 
-static int associate_in_other_thread_is_allowed(void)
+TEST_F(associate, in_other_thread_is_allowed)
 {
 	int r = xsock(AF_INET, IPPROTO_TCP);
 	struct thread_arg a = { .token = xacquire(r, 22070, 2, NULL) };
 	pthread_t th;
 
-	CHECK(pthread_create(&th, NULL, associate_and_bind_thread, &a) == 0,
-	      "pthread_create");
+	ASSERT_EQ(0, pthread_create(&th, NULL, associate_and_bind_thread, &a));
 	pthread_join(th, NULL);
-	CHECK_OK(a.err);
-	CHECK(port_in(a.port, 22070, 2), "thread's socket bound to %d",
-	      a.port);
+	ASSERT_OK(a.err);
+	ASSERT_TRUE(port_in(a.port, 22070, 2))
+		TH_LOG("thread's socket bound to %d", a.port);
 	close(r);
-	return 0;
 }
 
-/*
- * n associated sockets (alternating IPv4 and IPv6) take n distinct ports of
- * a block of n with bind(0); one more gets EADDRINUSE.
- */
-static int check_bind0_fills_block(int proto, uint16_t start, uint16_t n)
-{
-	int r = xsock(AF_INET, proto);
-	uint64_t tok = xacquire(r, start, n, NULL);
-	int fds[8], i, j, port;
-
-	for (i = 0; i <= n; i++) {
-		fds[i] = xsock(i & 1 ? AF_INET6 : AF_INET, proto);
-		xassociate(fds[i], tok);
-		if (i == n)
-			break;
-		CHECK_OK(bind_port(fds[i], 0));
-		port = local_port(fds[i]);
-		CHECK(port_in(port, start, n), "bound to %d, block %u-%u",
-		      port, start, start + n - 1);
-		for (j = 0; j < i; j++)
-			CHECK(local_port(fds[j]) != port, "port %d twice", port);
-	}
-	CHECK_ERR(bind_port(fds[n], 0), -EADDRINUSE);
-	for (i = 0; i <= n; i++)
-		close(fds[i]);
-	close(r);
-	return 0;
-}
-
-static int associated_bind0_takes_free_port_in_block_tcp(void)
-{
-	CHECK_PASS(check_bind0_fills_block(IPPROTO_TCP, 22100, 3));
-	return 0;
-}
-
-static int associated_bind0_takes_free_port_in_block_udp(void)
-{
-	CHECK_PASS(check_bind0_fills_block(IPPROTO_UDP, 22110, 3));
-	return 0;
-}
-
-static int associated_bind0_skips_port_bound_in_block(void)
+TEST_F(associate, associated_bind0_skips_port_bound_in_block)
 {
 	int r = xsock(AF_INET, IPPROTO_UDP);
 	uint64_t tok = xacquire(r, 22120, 2, NULL);
@@ -213,18 +165,18 @@ static int associated_bind0_skips_port_bound_in_block(void)
 	xassociate(a, tok);
 	xassociate(b, tok);
 	xassociate(c, tok);
-	CHECK_OK(bind_port(a, 22120));
-	CHECK_OK(bind_port(b, 0));
-	CHECK(local_port(b) == 22121, "bound to %d", local_port(b));
-	CHECK_ERR(bind_port(c, 0), -EADDRINUSE);
+	ASSERT_OK(bind_port(a, 22120));
+	ASSERT_OK(bind_port(b, 0));
+	ASSERT_EQ(22121, local_port(b))
+		TH_LOG("bound to %d", local_port(b));
+	ASSERT_ERRNO(bind_port(c, 0), -EADDRINUSE);
 	close(a);
 	close(b);
 	close(c);
 	close(r);
-	return 0;
 }
 
-static int associated_tcp_connect_autobind_takes_port_in_block(void)
+TEST_F(associate, associated_tcp_connect_autobind_takes_port_in_block)
 {
 	int l = xlistener(AF_INET6, PEER_PORT);
 	int r = xsock(AF_INET, IPPROTO_TCP);
@@ -235,23 +187,23 @@ static int associated_tcp_connect_autobind_takes_port_in_block(void)
 		fds[i] = xsock(AF_INET, IPPROTO_TCP);
 		xassociate(fds[i], tok);
 	}
-	CHECK_OK(connect_port(fds[0], PEER_PORT));
-	CHECK(port_in(local_port(fds[0]), 22130, 2), "connected from %d",
-	      local_port(fds[0]));
-	CHECK_OK(connect_port(fds[1], PEER_PORT));
-	CHECK(port_in(local_port(fds[1]), 22130, 2), "connected from %d",
-	      local_port(fds[1]));
-	CHECK(local_port(fds[0]) != local_port(fds[1]), "same port twice");
+	ASSERT_OK(connect_port(fds[0], PEER_PORT));
+	ASSERT_TRUE(port_in(local_port(fds[0]), 22130, 2))
+		TH_LOG("connected from %d", local_port(fds[0]));
+	ASSERT_OK(connect_port(fds[1], PEER_PORT));
+	ASSERT_TRUE(port_in(local_port(fds[1]), 22130, 2))
+		TH_LOG("connected from %d", local_port(fds[1]));
+	ASSERT_NE(local_port(fds[0]), local_port(fds[1]))
+		TH_LOG("same port twice");
 	/* No free port of the block is left. */
-	CHECK_ERR(connect_port(fds[2], PEER_PORT), -EADDRINUSE);
+	ASSERT_ERRNO(connect_port(fds[2], PEER_PORT), -EADDRINUSE);
 	for (i = 0; i < 3; i++)
 		close_rst(fds[i]);
 	close(l);
 	close(r);
-	return 0;
 }
 
-static int associated_udp_connect_autobind_takes_port_in_block(void)
+TEST_F(associate, associated_udp_connect_autobind_takes_port_in_block)
 {
 	int r = xsock(AF_INET, IPPROTO_UDP);
 	uint64_t tok = xacquire(r, 22140, 2, NULL);
@@ -260,18 +212,20 @@ static int associated_udp_connect_autobind_takes_port_in_block(void)
 
 	xassociate(a, tok);
 	xassociate(b, tok);
-	CHECK_OK(connect_port(a, PEER_PORT));
-	CHECK(port_in(local_port(a), 22140, 2), "bound to %d", local_port(a));
-	CHECK_OK(connect_port(b, PEER_PORT));
-	CHECK(port_in(local_port(b), 22140, 2), "bound to %d", local_port(b));
-	CHECK(local_port(a) != local_port(b), "same port twice");
+	ASSERT_OK(connect_port(a, PEER_PORT));
+	ASSERT_TRUE(port_in(local_port(a), 22140, 2))
+		TH_LOG("bound to %d", local_port(a));
+	ASSERT_OK(connect_port(b, PEER_PORT));
+	ASSERT_TRUE(port_in(local_port(b), 22140, 2))
+		TH_LOG("bound to %d", local_port(b));
+	ASSERT_NE(local_port(a), local_port(b))
+		TH_LOG("same port twice");
 	close(a);
 	close(b);
 	close(r);
-	return 0;
 }
 
-static int associated_udp_sendto_autobind_takes_port_in_block(void)
+TEST_F(associate, associated_udp_sendto_autobind_takes_port_in_block)
 {
 	int sink = xsock(AF_INET6, IPPROTO_UDP);
 	int r = xsock(AF_INET6, IPPROTO_UDP);
@@ -279,22 +233,24 @@ static int associated_udp_sendto_autobind_takes_port_in_block(void)
 	int a = xsock(AF_INET, IPPROTO_UDP);
 	int b = xsock(AF_INET6, IPPROTO_UDP);
 
-	CHECK_OK(bind_port(sink, PEER_PORT));
+	ASSERT_OK(bind_port(sink, PEER_PORT));
 	xassociate(a, tok);
 	xassociate(b, tok);
-	CHECK_OK(sendto_port(a, PEER_PORT));
-	CHECK(port_in(local_port(a), 22145, 2), "sent from %d", local_port(a));
-	CHECK_OK(sendto_port(b, PEER_PORT));
-	CHECK(port_in(local_port(b), 22145, 2), "sent from %d", local_port(b));
-	CHECK(local_port(a) != local_port(b), "same port twice");
+	ASSERT_OK(sendto_port(a, PEER_PORT));
+	ASSERT_TRUE(port_in(local_port(a), 22145, 2))
+		TH_LOG("sent from %d", local_port(a));
+	ASSERT_OK(sendto_port(b, PEER_PORT));
+	ASSERT_TRUE(port_in(local_port(b), 22145, 2))
+		TH_LOG("sent from %d", local_port(b));
+	ASSERT_NE(local_port(a), local_port(b))
+		TH_LOG("same port twice");
 	close(a);
 	close(b);
 	close(r);
 	close(sink);
-	return 0;
 }
 
-static int associated_udp_autobind_fails_when_block_full(void)
+TEST_F(associate, associated_udp_autobind_fails_when_block_full)
 {
 	int r = xsock(AF_INET, IPPROTO_UDP);
 	uint64_t tok = xacquire(r, 22148, 1, NULL);
@@ -303,22 +259,22 @@ static int associated_udp_autobind_fails_when_block_full(void)
 
 	xassociate(a, tok);
 	xassociate(b, tok);
-	CHECK_OK(bind_port(a, 0));
+	ASSERT_OK(bind_port(a, 0));
 	/*
 	 * The Linux convention, kept (portres(7)): inet_autobind() reports
 	 * every failed UDP autobind as EAGAIN; bind(0) says EADDRINUSE.
 	 */
-	CHECK_ERR(connect_port(b, PEER_PORT), -EAGAIN);
-	CHECK_ERR(sendto_port(b, PEER_PORT), -EAGAIN);
-	CHECK_ERR(bind_port(b, 0), -EADDRINUSE);
-	CHECK(local_port(b) == 0, "bound to %d anyway", local_port(b));
+	ASSERT_ERRNO(connect_port(b, PEER_PORT), -EAGAIN);
+	ASSERT_ERRNO(sendto_port(b, PEER_PORT), -EAGAIN);
+	ASSERT_ERRNO(bind_port(b, 0), -EADDRINUSE);
+	ASSERT_EQ(0, local_port(b))
+		TH_LOG("bound to %d anyway", local_port(b));
 	close(a);
 	close(b);
 	close(r);
-	return 0;
 }
 
-static int associated_explicit_bind_inside_block_is_allowed(void)
+TEST_F(associate, associated_explicit_bind_inside_block_is_allowed)
 {
 	int rt = xsock(AF_INET, IPPROTO_TCP);
 	int ru = xsock(AF_INET, IPPROTO_UDP);
@@ -329,51 +285,17 @@ static int associated_explicit_bind_inside_block_is_allowed(void)
 
 	xassociate(t, tt);
 	xassociate(u, tu);
-	CHECK_OK(bind_port(t, 22153));
-	CHECK_OK(bind_addr(u, "127.0.0.1", 22150));
-	CHECK(local_port(t) == 22153 && local_port(u) == 22150,
-	      "bound to %d and %d", local_port(t), local_port(u));
+	ASSERT_OK(bind_port(t, 22153));
+	ASSERT_OK(bind_addr(u, "127.0.0.1", 22150));
+	ASSERT_TRUE(local_port(t) == 22153 && local_port(u) == 22150)
+		TH_LOG("bound to %d and %d", local_port(t), local_port(u));
 	close(t);
 	close(u);
 	close(rt);
 	close(ru);
-	return 0;
 }
 
-static int check_reuseport_share(int proto, uint16_t start)
-{
-	int r = xsock(AF_INET, proto);
-	uint64_t tok = xacquire(r, start, 2, NULL);
-	int a = xsock(AF_INET, proto);
-	int b = xsock(AF_INET, proto);
-	int port;
-
-	xassociate(a, tok);
-	xassociate(b, tok);
-	set_int_opt(a, SOL_SOCKET, SO_REUSEPORT, 1);
-	set_int_opt(b, SOL_SOCKET, SO_REUSEPORT, 1);
-	CHECK_OK(bind_port(a, 0));
-	port = local_port(a);
-	CHECK(port_in(port, start, 2), "bound to %d", port);
-	CHECK_OK(bind_port(b, port));
-	if (proto == IPPROTO_TCP) {
-		CHECK_OK(listen(a, 8) ? -errno : 0);
-		CHECK_OK(listen(b, 8) ? -errno : 0);
-	}
-	close(a);
-	close(b);
-	close(r);
-	return 0;
-}
-
-static int associated_sockets_share_port_with_reuseport(void)
-{
-	CHECK_PASS(check_reuseport_share(IPPROTO_TCP, 22160));
-	CHECK_PASS(check_reuseport_share(IPPROTO_UDP, 22160));
-	return 0;
-}
-
-static int associated_bind_outside_block_is_einval(void)
+TEST_F(associate, associated_bind_outside_block_is_einval)
 {
 	int rt = xsock(AF_INET, IPPROTO_TCP);
 	int ru = xsock(AF_INET, IPPROTO_UDP);
@@ -384,20 +306,19 @@ static int associated_bind_outside_block_is_einval(void)
 
 	xassociate(t, tt);
 	xassociate(u, tu);
-	CHECK_ERR(bind_port(t, 22172), -EINVAL);
-	CHECK_ERR(bind_port(t, 22169), -EINVAL);
-	CHECK_ERR(bind_port(u, 22172), -EINVAL);
-	CHECK_ERR(bind_port(u, 22500), -EINVAL);
+	ASSERT_ERRNO(bind_port(t, 22172), -EINVAL);
+	ASSERT_ERRNO(bind_port(t, 22169), -EINVAL);
+	ASSERT_ERRNO(bind_port(u, 22172), -EINVAL);
+	ASSERT_ERRNO(bind_port(u, 22500), -EINVAL);
 	/* Still associated and unbound: the block's port is fine. */
-	CHECK_OK(bind_port(t, 22171));
+	ASSERT_OK(bind_port(t, 22171));
 	close(t);
 	close(u);
 	close(rt);
 	close(ru);
-	return 0;
 }
 
-static int associated_bind_after_release_is_eaddrnotavail(void)
+TEST_F(associate, associated_bind_after_release_is_eaddrnotavail)
 {
 	int r = xsock(AF_INET, IPPROTO_TCP);
 	uint64_t tok = xacquire(r, 22180, 2, NULL);
@@ -407,15 +328,14 @@ static int associated_bind_after_release_is_eaddrnotavail(void)
 	xassociate(a, tok);
 	xassociate(b, tok);
 	xrelease(r, tok);
-	CHECK_ERR(bind_port(a, 0), -EADDRNOTAVAIL);
-	CHECK_ERR(bind_port(b, 22181), -EADDRNOTAVAIL);
+	ASSERT_ERRNO(bind_port(a, 0), -EADDRNOTAVAIL);
+	ASSERT_ERRNO(bind_port(b, 22181), -EADDRNOTAVAIL);
 	close(a);
 	close(b);
 	close(r);
-	return 0;
 }
 
-static int associated_bind_after_acquirer_closed_is_eaddrnotavail(void)
+TEST_F(associate, associated_bind_after_acquirer_closed_is_eaddrnotavail)
 {
 	int r = xsock(AF_INET, IPPROTO_UDP);
 	uint64_t tok = xacquire(r, 22185, 2, NULL);
@@ -425,38 +345,96 @@ static int associated_bind_after_acquirer_closed_is_eaddrnotavail(void)
 	xassociate(a, tok);
 	xassociate(b, tok);
 	close(r);
-	CHECK_ERR(bind_port(a, 0), -EADDRNOTAVAIL);
+	ASSERT_ERRNO(bind_port(a, 0), -EADDRNOTAVAIL);
 	/* inet_autobind() reports every failed UDP autobind as EAGAIN. */
-	CHECK_ERR(connect_port(b, PEER_PORT), -EAGAIN);
-	CHECK_ERR(sendto_port(b, PEER_PORT), -EAGAIN);
-	CHECK(local_port(b) == 0, "bound to %d anyway", local_port(b));
+	ASSERT_ERRNO(connect_port(b, PEER_PORT), -EAGAIN);
+	ASSERT_ERRNO(sendto_port(b, PEER_PORT), -EAGAIN);
+	ASSERT_EQ(0, local_port(b))
+		TH_LOG("bound to %d anyway", local_port(b));
 	close(a);
 	close(b);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(associate_bound_socket_is_einval),
-	TAP_TEST(associate_twice_is_einval),
-	TAP_TEST(associate_unknown_token_is_enoent),
-	TAP_TEST(associate_other_protocol_token_is_enoent),
-	TAP_TEST(associate_in_fork_child_is_eperm),
-	TAP_TEST(associate_in_other_thread_is_allowed),
-	TAP_TEST(associated_bind0_takes_free_port_in_block_tcp),
-	TAP_TEST(associated_bind0_takes_free_port_in_block_udp),
-	TAP_TEST(associated_bind0_skips_port_bound_in_block),
-	TAP_TEST(associated_tcp_connect_autobind_takes_port_in_block),
-	TAP_TEST(associated_udp_connect_autobind_takes_port_in_block),
-	TAP_TEST(associated_udp_sendto_autobind_takes_port_in_block),
-	TAP_TEST(associated_udp_autobind_fails_when_block_full),
-	TAP_TEST(associated_explicit_bind_inside_block_is_allowed),
-	TAP_TEST(associated_sockets_share_port_with_reuseport),
-	TAP_TEST(associated_bind_outside_block_is_einval),
-	TAP_TEST(associated_bind_after_release_is_eaddrnotavail),
-	TAP_TEST(associated_bind_after_acquirer_closed_is_eaddrnotavail),
+/* The tests that run for either protocol. */
+FIXTURE(associate_proto) {};
+
+FIXTURE_VARIANT(associate_proto) {
+	int proto;
 };
 
-int main(void)
+FIXTURE_VARIANT_ADD(associate_proto, tcp) {
+	.proto = IPPROTO_TCP,
+};
+
+FIXTURE_VARIANT_ADD(associate_proto, udp) {
+	.proto = IPPROTO_UDP,
+};
+
+FIXTURE_SETUP(associate_proto)
 {
-	return run_tests(tests, ARRAY_SIZE(tests));
+	portres_setup(_metadata, PORTRES_NETNS);
 }
+
+FIXTURE_TEARDOWN_PARENT(associate_proto)
+{
+	portres_teardown(_metadata);
+}
+
+/*
+ * n associated sockets (alternating IPv4 and IPv6) take n distinct ports of
+ * a block of n with bind(0); one more gets EADDRINUSE.
+ */
+TEST_F(associate_proto, associated_bind0_takes_free_port_in_block)
+{
+	const uint16_t start = 22100, n = 3;
+	int r = xsock(AF_INET, variant->proto);
+	uint64_t tok = xacquire(r, start, n, NULL);
+	int fds[3 + 1], i, j, port;
+
+	for (i = 0; i <= n; i++) {
+		fds[i] = xsock(i & 1 ? AF_INET6 : AF_INET, variant->proto);
+		xassociate(fds[i], tok);
+		if (i == n)
+			break;
+		ASSERT_OK(bind_port(fds[i], 0));
+		port = local_port(fds[i]);
+		ASSERT_TRUE(port_in(port, start, n))
+			TH_LOG("bound to %d, block %u-%u", port, start,
+			       start + n - 1);
+		for (j = 0; j < i; j++)
+			ASSERT_NE(port, local_port(fds[j]))
+				TH_LOG("port %d twice", port);
+	}
+	ASSERT_ERRNO(bind_port(fds[n], 0), -EADDRINUSE);
+	for (i = 0; i <= n; i++)
+		close(fds[i]);
+	close(r);
+}
+
+TEST_F(associate_proto, associated_sockets_share_port_with_reuseport)
+{
+	const uint16_t start = 22160;
+	int r = xsock(AF_INET, variant->proto);
+	uint64_t tok = xacquire(r, start, 2, NULL);
+	int a = xsock(AF_INET, variant->proto);
+	int b = xsock(AF_INET, variant->proto);
+	int port;
+
+	xassociate(a, tok);
+	xassociate(b, tok);
+	set_int_opt(a, SOL_SOCKET, SO_REUSEPORT, 1);
+	set_int_opt(b, SOL_SOCKET, SO_REUSEPORT, 1);
+	ASSERT_OK(bind_port(a, 0));
+	port = local_port(a);
+	ASSERT_TRUE(port_in(port, start, 2)) TH_LOG("bound to %d", port);
+	ASSERT_OK(bind_port(b, port));
+	if (variant->proto == IPPROTO_TCP) {
+		ASSERT_OK(listen(a, 8) ? -errno : 0);
+		ASSERT_OK(listen(b, 8) ? -errno : 0);
+	}
+	close(a);
+	close(b);
+	close(r);
+}
+
+TEST_HARNESS_MAIN

@@ -5,8 +5,6 @@
  * reservations, never take away a bit the administrator set, and come back
  * when the administrator rewrites the sysctl while reservations live, also
  * when the kernel takes the new list in several write()s.
- *
- * Ports used: 25000-25999.
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -14,25 +12,28 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
+
+PORTRES_FIXTURE(bitmap, PORTRES_NETNS);
 
 #define BIG_LIST	8192	/* a port list longer than a page */
 
-/* 0 if ports [start, start + n) are all set (want) or all clear (!want). */
-static int check_bits(uint16_t start, uint16_t n, bool want)
+/* Ports [start, start + n) are all set (want) or all clear (!want). */
+static void check_bits(struct __test_metadata *_metadata, uint16_t start,
+		       uint16_t n, bool want)
 {
 	struct portset ps;
 	int p;
 
 	xreserved_ports_read(&ps);
 	for (p = start; p < start + n; p++)
-		CHECK(portset_test(&ps, p) == want,
-		      "port %d is %s in ip_local_reserved_ports", p,
-		      want ? "missing" : "still set");
-	return 0;
+		ASSERT_EQ(want, portset_test(&ps, p))
+			TH_LOG("port %d (of %u-%u) is %s in ip_local_reserved_ports",
+			       p, start, start + n - 1,
+			       want ? "missing" : "still set");
 }
 
-static int reserved_ports_show_while_reserved_only(void)
+TEST_F(bitmap, reserved_ports_show_while_reserved_only)
 {
 	struct inet_port_reservation_instance inst;
 	int t = xsock(AF_INET, IPPROTO_TCP);
@@ -41,24 +42,23 @@ static int reserved_ports_show_while_reserved_only(void)
 	uint16_t ws;
 
 	xacquire(u, 25010, 2, NULL);
-	CHECK_OK(acquire(u, 0, 5, &inst));
+	ASSERT_OK(acquire(u, 0, 5, &inst));
 	ws = ntohs(inst.reservation.start_port);
-	CHECK_PASS(check_bits(25000, 4, true));
-	CHECK_PASS(check_bits(25010, 2, true));
-	CHECK_PASS(check_bits(ws, 5, true));
-	CHECK_PASS(check_bits(24999, 1, false));
-	CHECK_PASS(check_bits(25004, 1, false));
-	CHECK_OK(release(t, tt));
-	CHECK_PASS(check_bits(25000, 4, false));
-	CHECK_PASS(check_bits(25010, 2, true));
+	check_bits(_metadata, 25000, 4, true);
+	check_bits(_metadata, 25010, 2, true);
+	check_bits(_metadata, ws, 5, true);
+	check_bits(_metadata, 24999, 1, false);
+	check_bits(_metadata, 25004, 1, false);
+	ASSERT_OK(release(t, tt));
+	check_bits(_metadata, 25000, 4, false);
+	check_bits(_metadata, 25010, 2, true);
 	close(u);	/* ends both UDP reservations */
-	CHECK_PASS(check_bits(25010, 2, false));
-	CHECK_PASS(check_bits(ws, 5, false));
+	check_bits(_metadata, 25010, 2, false);
+	check_bits(_metadata, ws, 5, false);
 	close(t);
-	return 0;
 }
 
-static int tcp_and_udp_reservations_share_a_bit(void)
+TEST_F(bitmap, tcp_and_udp_reservations_share_a_bit)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int u = xsock(AF_INET, IPPROTO_UDP);
@@ -66,17 +66,16 @@ static int tcp_and_udp_reservations_share_a_bit(void)
 	uint64_t tu = xacquire(u, 25021, 2, NULL);
 
 	/* 25021 is reserved twice: it stays set until both are gone. */
-	CHECK_OK(release(t, tt));
-	CHECK_PASS(check_bits(25020, 1, false));
-	CHECK_PASS(check_bits(25021, 2, true));
-	CHECK_OK(release(u, tu));
-	CHECK_PASS(check_bits(25020, 3, false));
+	ASSERT_OK(release(t, tt));
+	check_bits(_metadata, 25020, 1, false);
+	check_bits(_metadata, 25021, 2, true);
+	ASSERT_OK(release(u, tu));
+	check_bits(_metadata, 25020, 3, false);
 	close(t);
 	close(u);
-	return 0;
 }
 
-static int admin_bits_in_and_next_to_block_survive_release(void)
+TEST_F(bitmap, admin_bits_in_and_next_to_block_survive_release)
 {
 	struct portset ps;
 	int t = xsock(AF_INET, IPPROTO_TCP);
@@ -88,22 +87,21 @@ static int admin_bits_in_and_next_to_block_survive_release(void)
 	portset_set(&ps, 25034);	/* just above */
 	xreserved_ports_write(&ps);
 	tok = xacquire(t, 25030, 4, NULL);
-	CHECK_PASS(check_bits(25029, 6, true));
-	CHECK_OK(release(t, tok));
-	CHECK_PASS(check_bits(25029, 1, true));
-	CHECK_PASS(check_bits(25030, 1, false));
-	CHECK_PASS(check_bits(25031, 1, true));
-	CHECK_PASS(check_bits(25032, 2, false));
-	CHECK_PASS(check_bits(25034, 1, true));
+	check_bits(_metadata, 25029, 6, true);
+	ASSERT_OK(release(t, tok));
+	check_bits(_metadata, 25029, 1, true);
+	check_bits(_metadata, 25030, 1, false);
+	check_bits(_metadata, 25031, 1, true);
+	check_bits(_metadata, 25032, 2, false);
+	check_bits(_metadata, 25034, 1, true);
 	/* The same with the socket closed instead of a release. */
 	xacquire(t, 25030, 4, NULL);
 	close(t);
-	CHECK_PASS(check_bits(25031, 1, true));
-	CHECK_PASS(check_bits(25032, 2, false));
-	return 0;
+	check_bits(_metadata, 25031, 1, true);
+	check_bits(_metadata, 25032, 2, false);
 }
 
-static int admin_rewrite_keeps_reserved_ports(void)
+TEST_F(bitmap, admin_rewrite_keeps_reserved_ports)
 {
 	struct portset ps, admin;
 	int t = xsock(AF_INET, IPPROTO_UDP);
@@ -115,8 +113,9 @@ static int admin_rewrite_keeps_reserved_ports(void)
 	portset_set(&admin, 25050);
 	xreserved_ports_write(&admin);
 	xreserved_ports_read(&ps);
-	CHECK(portset_test(&ps, 25050), "admin's port missing");
-	CHECK_PASS(check_bits(25040, 3, true));
+	ASSERT_TRUE(portset_test(&ps, 25050))
+		TH_LOG("admin's port missing");
+	check_bits(_metadata, 25040, 3, true);
 	/* ...and ephemeral selection still avoids them. */
 	xset_port_range(25040, 25049);
 	for (n = 0; n < 10; n++) {
@@ -125,24 +124,23 @@ static int admin_rewrite_keeps_reserved_ports(void)
 		if (err)
 			break;
 		port = local_port(fds[n]);
-		CHECK(port >= 25043 && port <= 25049, "bind(0) gave port %d",
-		      port);
+		ASSERT_TRUE(port >= 25043 && port <= 25049)
+			TH_LOG("bind(0) gave port %d", port);
 	}
-	CHECK(n == 7, "%d ports from a window with 7 free", n);
-	CHECK_ERR(err, -EADDRINUSE);
+	ASSERT_EQ(7, n) TH_LOG("%d ports from a window with 7 free", n);
+	ASSERT_ERRNO(err, -EADDRINUSE);
 	while (n >= 0)
 		close(fds[n--]);
 	/* An empty list, too. */
 	portset_clear(&admin);
 	xreserved_ports_write(&admin);
-	CHECK_PASS(check_bits(25040, 3, true));
-	CHECK_OK(release(t, tok));
-	CHECK_PASS(check_bits(25040, 3, false));
+	check_bits(_metadata, 25040, 3, true);
+	ASSERT_OK(release(t, tok));
+	check_bits(_metadata, 25040, 3, false);
 	close(t);
-	return 0;
 }
 
-static int admin_bits_set_during_reservation_survive_release(void)
+TEST_F(bitmap, admin_bits_set_during_reservation_survive_release)
 {
 	struct portset ps;
 	int t = xsock(AF_INET6, IPPROTO_TCP);
@@ -158,13 +156,12 @@ static int admin_bits_set_during_reservation_survive_release(void)
 	portset_set(&ps, 25061);
 	portset_set(&ps, 25063);
 	xreserved_ports_write(&ps);
-	CHECK_OK(release(t, tok));
-	CHECK_PASS(check_bits(25061, 1, true));
-	CHECK_PASS(check_bits(25063, 1, true));
-	CHECK_PASS(check_bits(25060, 1, false));
-	CHECK_PASS(check_bits(25062, 1, false));
+	ASSERT_OK(release(t, tok));
+	check_bits(_metadata, 25061, 1, true);
+	check_bits(_metadata, 25063, 1, true);
+	check_bits(_metadata, 25060, 1, false);
+	check_bits(_metadata, 25062, 1, false);
 	close(t);
-	return 0;
 }
 
 /*
@@ -172,24 +169,26 @@ static int admin_bits_set_during_reservation_survive_release(void)
  * at most, so the rest goes in more write()s at later offsets, as echo does.
  * The first replaces the list, the others add to it.
  */
-static int write_long(int fd, const char *text)
+static void write_long(struct __test_metadata *_metadata, int fd,
+		       const char *text)
 {
 	size_t len = strlen(text), done = 0;
 	int parts = 0;
 	ssize_t n;
+	int err;
 
 	while (done < len) {
 		n = write(fd, text + done, len - done);
-		CHECK(n > 0, "write at offset %zu: %s", done,
-		      n ? strerror(errno) : "nothing taken");
+		err = errno;
+		ASSERT_LT(0, n) TH_LOG("write at offset %zu: %s", done,
+				       n ? errname(err) : "nothing taken");
 		done += n;
 		parts++;
 	}
-	CHECK(parts >= 2, "%zu bytes taken in %d write()", len, parts);
-	return 0;
+	ASSERT_LE(2, parts) TH_LOG("%zu bytes taken in %d write()", len, parts);
 }
 
-static int admin_ports_of_a_long_write_survive_release(void)
+TEST_F(bitmap, admin_ports_of_a_long_write_survive_release)
 {
 	struct portset base;
 	char *text = malloc(BIG_LIST);
@@ -197,7 +196,7 @@ static int admin_ports_of_a_long_write_survive_release(void)
 	int fd, p, t = xsock(AF_INET, IPPROTO_TCP);
 	uint64_t tok;
 
-	CHECK(text, "out of memory");
+	ASSERT_NE(NULL, text) TH_LOG("out of memory");
 	/* The administrator's 25190 is replaced by the write below. */
 	portset_clear(&base);
 	portset_set(&base, 25190);
@@ -209,31 +208,30 @@ static int admin_ports_of_a_long_write_survive_release(void)
 		len += sprintf(text + len, ",%d", p);
 	sprintf(text + len, ",25105\n");
 	fd = open(SYSCTL_RESERVED_PORTS, O_WRONLY | O_CLOEXEC);
-	CHECK(fd >= 0, "open: %s", strerror(errno));
-	CHECK_PASS(write_long(fd, text));
+	ASSERT_LE(0, fd) TH_LOG("open: %s", errname(errno));
+	write_long(_metadata, fd, text);
 	close(fd);
 	free(text);
-	CHECK_PASS(check_bits(25100, 10, true));
-	CHECK_PASS(check_bits(25200, 800, true));
-	CHECK_PASS(check_bits(25190, 1, false));
-	CHECK_OK(release(t, tok));
-	CHECK_PASS(check_bits(25101, 1, true));
-	CHECK_PASS(check_bits(25105, 1, true));
-	CHECK_PASS(check_bits(25200, 800, true));
-	CHECK_PASS(check_bits(25100, 1, false));
-	CHECK_PASS(check_bits(25102, 3, false));
-	CHECK_PASS(check_bits(25106, 4, false));
+	check_bits(_metadata, 25100, 10, true);
+	check_bits(_metadata, 25200, 800, true);
+	check_bits(_metadata, 25190, 1, false);
+	ASSERT_OK(release(t, tok));
+	check_bits(_metadata, 25101, 1, true);
+	check_bits(_metadata, 25105, 1, true);
+	check_bits(_metadata, 25200, 800, true);
+	check_bits(_metadata, 25100, 1, false);
+	check_bits(_metadata, 25102, 3, false);
+	check_bits(_metadata, 25106, 4, false);
 	close(t);
-	return 0;
 }
 
-static int admin_ports_of_several_writes_survive_release(void)
+TEST_F(bitmap, admin_ports_of_several_writes_survive_release)
 {
 	static const char *const parts[] = {
 		"25102,25300-25310,", "25400,", "25106\n",
 	};
 	struct portset base;
-	int fd, i, t = xsock(AF_INET6, IPPROTO_UDP);
+	int fd, i, err, t = xsock(AF_INET6, IPPROTO_UDP);
 	uint64_t tok;
 	ssize_t n;
 
@@ -243,40 +241,28 @@ static int admin_ports_of_several_writes_survive_release(void)
 	tok = xacquire(t, 25100, 10, NULL);
 	/* Three write()s on one fd: at offset 0, then at two later ones. */
 	fd = open(SYSCTL_RESERVED_PORTS, O_WRONLY | O_CLOEXEC);
-	CHECK(fd >= 0, "open: %s", strerror(errno));
+	ASSERT_LE(0, fd) TH_LOG("open: %s", errname(errno));
 	for (i = 0; i < (int)ARRAY_SIZE(parts); i++) {
 		n = write(fd, parts[i], strlen(parts[i]));
-		CHECK(n == (ssize_t)strlen(parts[i]), "write '%s': %s",
-		      parts[i], n < 0 ? strerror(errno) : "short");
+		err = errno;
+		ASSERT_EQ((ssize_t)strlen(parts[i]), n)
+			TH_LOG("write '%s': %s", parts[i],
+			       n < 0 ? errname(err) : "short");
 	}
 	close(fd);
-	CHECK_PASS(check_bits(25100, 10, true));
-	CHECK_PASS(check_bits(25300, 11, true));
-	CHECK_PASS(check_bits(25400, 1, true));
-	CHECK_PASS(check_bits(25190, 1, false));
-	CHECK_OK(release(t, tok));
-	CHECK_PASS(check_bits(25102, 1, true));
-	CHECK_PASS(check_bits(25106, 1, true));
-	CHECK_PASS(check_bits(25300, 11, true));
-	CHECK_PASS(check_bits(25400, 1, true));
-	CHECK_PASS(check_bits(25100, 2, false));
-	CHECK_PASS(check_bits(25103, 3, false));
-	CHECK_PASS(check_bits(25107, 3, false));
+	check_bits(_metadata, 25100, 10, true);
+	check_bits(_metadata, 25300, 11, true);
+	check_bits(_metadata, 25400, 1, true);
+	check_bits(_metadata, 25190, 1, false);
+	ASSERT_OK(release(t, tok));
+	check_bits(_metadata, 25102, 1, true);
+	check_bits(_metadata, 25106, 1, true);
+	check_bits(_metadata, 25300, 11, true);
+	check_bits(_metadata, 25400, 1, true);
+	check_bits(_metadata, 25100, 2, false);
+	check_bits(_metadata, 25103, 3, false);
+	check_bits(_metadata, 25107, 3, false);
 	close(t);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(reserved_ports_show_while_reserved_only),
-	TAP_TEST(tcp_and_udp_reservations_share_a_bit),
-	TAP_TEST(admin_bits_in_and_next_to_block_survive_release),
-	TAP_TEST(admin_rewrite_keeps_reserved_ports),
-	TAP_TEST(admin_bits_set_during_reservation_survive_release),
-	TAP_TEST(admin_ports_of_a_long_write_survive_release),
-	TAP_TEST(admin_ports_of_several_writes_survive_release),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

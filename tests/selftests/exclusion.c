@@ -9,14 +9,12 @@
  * The ephemeral tests shrink ip_local_port_range to a 10-port window, reserve
  * 7 of its ports and take ports until the kernel gives its usual error: exactly
  * the 3 free ports must come out, never a reserved one.
- *
- * Ports used: 21000-21999, window 41000-41009.
  */
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
 
 #define WIN_LO		41000
 #define WIN_HI		41009
@@ -76,7 +74,8 @@ static int take_no_port_connect(int fd)
  * it fails; checks that exactly the free ports of the window came out, each
  * once, and that the failure is want_err.
  */
-static int exhaust_window(int proto, take_fn take, int family, int want_err)
+static void exhaust_window(struct __test_metadata *_metadata, int proto,
+			   take_fn take, int family, int want_err)
 {
 	int fds[MAX_TAKE], got[MAX_TAKE], n, i, err = 0, port;
 
@@ -88,182 +87,201 @@ static int exhaust_window(int proto, take_fn take, int family, int want_err)
 		if (err)
 			break;
 		port = local_port(fds[n]);
-		CHECK(port >= WIN_LO && port <= WIN_HI,
-		      "got port %d outside %d-%d", port, WIN_LO, WIN_HI);
-		CHECK(!window_port_reserved(port), "got reserved port %d", port);
+		ASSERT_TRUE(port >= WIN_LO && port <= WIN_HI)
+			TH_LOG("got port %d outside %d-%d", port, WIN_LO, WIN_HI);
+		ASSERT_FALSE(window_port_reserved(port))
+			TH_LOG("got reserved port %d", port);
 		for (i = 0; i < n; i++)
-			CHECK(got[i] != port, "port %d given twice", port);
+			ASSERT_NE(got[i], port) TH_LOG("port %d given twice", port);
 		got[n] = port;
 	}
-	CHECK(n == WIN_FREE, "%d ports taken, %d were free", n, WIN_FREE);
-	CHECK_ERR(err, want_err);
+	ASSERT_EQ(WIN_FREE, n) TH_LOG("%d ports taken, %d were free", n, WIN_FREE);
+	ASSERT_ERRNO(err, want_err);
 	for (i = 0; i <= n && i < MAX_TAKE; i++) {
 		if (proto == IPPROTO_TCP)
 			close_rst(fds[i]);
 		else
 			close(fds[i]);
 	}
-	return 0;
 }
 
-static int bind0_tcp_never_gets_reserved_port(void)
-{
-	int r = xsock(AF_INET, IPPROTO_TCP);
+/*
+ * One variant per ephemeral path. TCP connect() may reuse a local port for
+ * another 4-tuple, and an IPv4 and an IPv6 connection never share one: those
+ * paths take one family per pass (families[]); the others alternate
+ * (BOTH_FAMILIES).
+ */
+enum peer { NO_PEER, TCP_LISTENER, UDP_SINK };
 
+FIXTURE(ephemeral) {};
+
+FIXTURE_VARIANT(ephemeral) {
+	int proto;
+	int reserve_family;	/* of the socket holding the reservation */
+	take_fn take;
+	int families[2];	/* passes; a 0 after the first ends them */
+	int want_err;		/* when the window's free ports are gone */
+	enum peer peer;		/* at PEER_PORT, dual-stack */
+};
+
+FIXTURE_VARIANT_ADD(ephemeral, bind0_tcp) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET, .take = take_bind0,
+	.families = { BOTH_FAMILIES }, .want_err = -EADDRINUSE,
+};
+
+FIXTURE_VARIANT_ADD(ephemeral, bind0_udp) {
+	.proto = IPPROTO_UDP, .reserve_family = AF_INET6, .take = take_bind0,
+	.families = { BOTH_FAMILIES }, .want_err = -EADDRINUSE,
+};
+
+FIXTURE_VARIANT_ADD(ephemeral, tcp_connect_autobind) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET, .take = take_connect,
+	.families = { AF_INET, AF_INET6 }, .want_err = -EADDRNOTAVAIL,
+	.peer = TCP_LISTENER,
+};
+
+/* inet_autobind() reports every failure as EAGAIN. */
+FIXTURE_VARIANT_ADD(ephemeral, udp_connect_autobind) {
+	.proto = IPPROTO_UDP, .reserve_family = AF_INET, .take = take_connect,
+	.families = { BOTH_FAMILIES }, .want_err = -EAGAIN,
+};
+
+/* The sink is bound: no ICMP errors. */
+FIXTURE_VARIANT_ADD(ephemeral, udp_sendto_autobind) {
+	.proto = IPPROTO_UDP, .reserve_family = AF_INET, .take = take_sendto,
+	.families = { BOTH_FAMILIES }, .want_err = -EAGAIN, .peer = UDP_SINK,
+};
+
+FIXTURE_VARIANT_ADD(ephemeral, bind_address_no_port_connect) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET,
+	.take = take_no_port_connect, .families = { AF_INET, AF_INET6 },
+	.want_err = -EADDRNOTAVAIL, .peer = TCP_LISTENER,
+};
+
+FIXTURE_SETUP(ephemeral)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+}
+
+FIXTURE_TEARDOWN_PARENT(ephemeral)
+{
+	portres_teardown(_metadata);
+}
+
+TEST_F(ephemeral, never_gets_reserved_port)
+{
+	int peer = -1, r, i;
+
+	if (variant->peer == TCP_LISTENER)
+		peer = xlistener(AF_INET6, PEER_PORT);
+	if (variant->peer == UDP_SINK) {
+		peer = xsock(AF_INET6, IPPROTO_UDP);
+		ASSERT_OK(bind_port(peer, PEER_PORT));
+	}
+	r = xsock(variant->reserve_family, variant->proto);
 	reserve_most_of_window(r);
-	CHECK_PASS(exhaust_window(IPPROTO_TCP, take_bind0, BOTH_FAMILIES, -EADDRINUSE));
+	for (i = 0; i < 2 && (i == 0 || variant->families[i]); i++)
+		exhaust_window(_metadata, variant->proto, variant->take,
+			       variant->families[i], variant->want_err);
 	close(r);
-	return 0;
+	if (peer >= 0)
+		close(peer);
 }
 
-static int bind0_udp_never_gets_reserved_port(void)
-{
-	int r = xsock(AF_INET6, IPPROTO_UDP);
+/*
+ * Explicit binds of an outsider socket, to the wildcard address and to addr,
+ * while a block is reserved (EACCES) and after (they work). The reservation
+ * is on a socket of reserve_family: either family's reservation covers both.
+ */
+#define OUT_PORT	21100
+#define OUT_N		5
 
-	reserve_most_of_window(r);
-	CHECK_PASS(exhaust_window(IPPROTO_UDP, take_bind0, BOTH_FAMILIES, -EADDRINUSE));
-	close(r);
-	return 0;
+FIXTURE(outsider) {};
+
+FIXTURE_VARIANT(outsider) {
+	int proto;
+	int reserve_family;
+	int bind_family;
+	const char *addr;
+};
+
+FIXTURE_VARIANT_ADD(outsider, tcp_ipv4) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET,
+	.bind_family = AF_INET, .addr = "127.0.0.1",
+};
+
+FIXTURE_VARIANT_ADD(outsider, tcp_ipv4_reserved_on_ipv6) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET6,
+	.bind_family = AF_INET, .addr = "127.0.0.1",
+};
+
+FIXTURE_VARIANT_ADD(outsider, tcp_ipv6) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET,
+	.bind_family = AF_INET6, .addr = "::1",
+};
+
+FIXTURE_VARIANT_ADD(outsider, tcp_v4_mapped) {
+	.proto = IPPROTO_TCP, .reserve_family = AF_INET,
+	.bind_family = AF_INET6, .addr = "::ffff:127.0.0.1",
+};
+
+FIXTURE_VARIANT_ADD(outsider, udp_ipv4) {
+	.proto = IPPROTO_UDP, .reserve_family = AF_INET6,
+	.bind_family = AF_INET, .addr = "127.0.0.1",
+};
+
+FIXTURE_VARIANT_ADD(outsider, udp_ipv6) {
+	.proto = IPPROTO_UDP, .reserve_family = AF_INET6,
+	.bind_family = AF_INET6, .addr = "::1",
+};
+
+FIXTURE_VARIANT_ADD(outsider, udp_v4_mapped) {
+	.proto = IPPROTO_UDP, .reserve_family = AF_INET,
+	.bind_family = AF_INET6, .addr = "::ffff:0.0.0.0",
+};
+
+FIXTURE_SETUP(outsider)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
 }
 
-static int tcp_connect_autobind_never_gets_reserved_port(void)
+FIXTURE_TEARDOWN_PARENT(outsider)
 {
-	/* Dual-stack listener: serves the IPv4 and the IPv6 clients. */
-	int l = xlistener(AF_INET6, PEER_PORT);
-	int r = xsock(AF_INET, IPPROTO_TCP);
-
-	reserve_most_of_window(r);
-	/*
-	 * One family per pass: connect() may reuse a local port for another
-	 * 4-tuple, and an IPv4 and an IPv6 connection never share one.
-	 */
-	CHECK_PASS(exhaust_window(IPPROTO_TCP, take_connect, AF_INET,
-				  -EADDRNOTAVAIL));
-	CHECK_PASS(exhaust_window(IPPROTO_TCP, take_connect, AF_INET6,
-				  -EADDRNOTAVAIL));
-	close(l);
-	close(r);
-	return 0;
+	portres_teardown(_metadata);
 }
 
-static int udp_connect_autobind_never_gets_reserved_port(void)
+/* Binds to every port of the block, to addr (NULL: the wildcard). */
+static void check_outsider_binds(struct __test_metadata *_metadata,
+				 const FIXTURE_VARIANT(outsider) *variant,
+				 const char *addr, int want)
 {
-	int r = xsock(AF_INET, IPPROTO_UDP);
+	int port, fd;
 
-	reserve_most_of_window(r);
-	/* inet_autobind() reports every failure as EAGAIN. */
-	CHECK_PASS(exhaust_window(IPPROTO_UDP, take_connect, BOTH_FAMILIES, -EAGAIN));
-	close(r);
-	return 0;
-}
-
-static int udp_sendto_autobind_never_gets_reserved_port(void)
-{
-	int sink = xsock(AF_INET6, IPPROTO_UDP);
-	int r = xsock(AF_INET, IPPROTO_UDP);
-
-	CHECK_OK(bind_port(sink, PEER_PORT));	/* no ICMP errors */
-	reserve_most_of_window(r);
-	CHECK_PASS(exhaust_window(IPPROTO_UDP, take_sendto, BOTH_FAMILIES, -EAGAIN));
-	close(sink);
-	close(r);
-	return 0;
-}
-
-static int bind_address_no_port_connect_never_gets_reserved_port(void)
-{
-	int l = xlistener(AF_INET6, PEER_PORT);
-	int r = xsock(AF_INET, IPPROTO_TCP);
-
-	reserve_most_of_window(r);
-	CHECK_PASS(exhaust_window(IPPROTO_TCP, take_no_port_connect, AF_INET,
-				  -EADDRNOTAVAIL));
-	CHECK_PASS(exhaust_window(IPPROTO_TCP, take_no_port_connect, AF_INET6,
-				  -EADDRNOTAVAIL));
-	close(l);
-	close(r);
-	return 0;
-}
-
-/* Explicit binds of an outsider socket to every port of 21100-21104. */
-static int check_outsider_binds(int family, int proto, const char *addr,
-				int want)
-{
-	int port, fd, err;
-
-	for (port = 21100; port < 21105; port++) {
-		fd = xsock(family, proto);
-		err = addr ? bind_addr(fd, addr, port) : bind_port(fd, port);
-		if (err != want) {
-			tap_diag("bind to %s port %d: expected %s, got %s",
-				 addr ? addr : "any", port, tap_errname(-want),
-				 tap_errname(-err));
-			return -1;
-		}
+	for (port = OUT_PORT; port < OUT_PORT + OUT_N; port++) {
+		fd = xsock(variant->bind_family, variant->proto);
+		ASSERT_ERRNO(addr ? bind_addr(fd, addr, port) : bind_port(fd, port),
+			     want)
+			TH_LOG("bind to %s port %d", addr ? addr : "any", port);
 		close(fd);
 	}
-	return 0;
 }
 
-static int outsider_bind_is_eacces_tcp_ipv4(void)
+TEST_F(outsider, bind_is_eacces)
 {
-	int r = xsock(AF_INET, IPPROTO_TCP);
+	int r = xsock(variant->reserve_family, variant->proto);
 
-	xacquire(r, 21100, 5, NULL);
-	CHECK_PASS(check_outsider_binds(AF_INET, IPPROTO_TCP, NULL, -EACCES));
-	CHECK_PASS(check_outsider_binds(AF_INET, IPPROTO_TCP, "127.0.0.1",
-					-EACCES));
+	xacquire(r, OUT_PORT, OUT_N, NULL);
+	check_outsider_binds(_metadata, variant, NULL, -EACCES);
+	check_outsider_binds(_metadata, variant, variant->addr, -EACCES);
 	close(r);
 	/* The same binds work once the reservation is gone. */
-	CHECK_PASS(check_outsider_binds(AF_INET, IPPROTO_TCP, NULL, 0));
-	return 0;
+	check_outsider_binds(_metadata, variant, NULL, 0);
+	check_outsider_binds(_metadata, variant, variant->addr, 0);
 }
 
-static int outsider_bind_is_eacces_tcp_ipv6(void)
-{
-	int r = xsock(AF_INET, IPPROTO_TCP);
+PORTRES_FIXTURE(exclusion, PORTRES_NETNS);
 
-	xacquire(r, 21100, 5, NULL);
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_TCP, NULL, -EACCES));
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_TCP, "::1",
-					-EACCES));
-	close(r);
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_TCP, "::1", 0));
-	return 0;
-}
-
-static int outsider_bind_is_eacces_v4_mapped(void)
-{
-	int t = xsock(AF_INET, IPPROTO_TCP);
-	int u = xsock(AF_INET, IPPROTO_UDP);
-
-	xacquire(t, 21100, 5, NULL);
-	xacquire(u, 21100, 5, NULL);
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_TCP,
-					"::ffff:127.0.0.1", -EACCES));
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_UDP,
-					"::ffff:0.0.0.0", -EACCES));
-	close(t);
-	close(u);
-	return 0;
-}
-
-static int outsider_bind_is_eacces_udp(void)
-{
-	int r = xsock(AF_INET6, IPPROTO_UDP);
-
-	xacquire(r, 21100, 5, NULL);
-	CHECK_PASS(check_outsider_binds(AF_INET, IPPROTO_UDP, NULL, -EACCES));
-	CHECK_PASS(check_outsider_binds(AF_INET, IPPROTO_UDP, "127.0.0.1",
-					-EACCES));
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_UDP, NULL, -EACCES));
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_UDP, "::1", -EACCES));
-	close(r);
-	CHECK_PASS(check_outsider_binds(AF_INET6, IPPROTO_UDP, NULL, 0));
-	return 0;
-}
-
-static int acquiring_socket_bind_is_eacces(void)
+TEST_F(exclusion, acquiring_socket_bind_is_eacces)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int u = xsock(AF_INET, IPPROTO_UDP);
@@ -271,11 +289,10 @@ static int acquiring_socket_bind_is_eacces(void)
 	/* Acquiring does not associate: the socket is an outsider too. */
 	xacquire(t, 21110, 2, NULL);
 	xacquire(u, 21110, 2, NULL);
-	CHECK_ERR(bind_port(t, 21110), -EACCES);
-	CHECK_ERR(bind_port(u, 21111), -EACCES);
+	ASSERT_ERRNO(bind_port(t, 21110), -EACCES);
+	ASSERT_ERRNO(bind_port(u, 21111), -EACCES);
 	close(t);
 	close(u);
-	return 0;
 }
 
 static int bind_21120_in_child(void *arg)
@@ -285,23 +302,22 @@ static int bind_21120_in_child(void *arg)
 	return bind_port(fd, 21120);
 }
 
-static int outsider_bind_in_other_process_is_eacces(void)
+TEST_F(exclusion, outsider_bind_in_other_process_is_eacces)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int u = xsock(AF_INET, IPPROTO_UDP);
 
 	xacquire(t, 21120, 1, NULL);
 	xacquire(u, 21120, 1, NULL);
-	CHECK_ERR(child_run(bind_21120_in_child, (void *)(long)IPPROTO_TCP),
-		  -EACCES);
-	CHECK_ERR(child_run(bind_21120_in_child, (void *)(long)IPPROTO_UDP),
-		  -EACCES);
+	ASSERT_ERRNO(child_run(bind_21120_in_child, (void *)(long)IPPROTO_TCP),
+		     -EACCES);
+	ASSERT_ERRNO(child_run(bind_21120_in_child, (void *)(long)IPPROTO_UDP),
+		     -EACCES);
 	close(t);
 	close(u);
-	return 0;
 }
 
-static int outsider_with_reuse_options_is_eacces(void)
+TEST_F(exclusion, outsider_with_reuse_options_is_eacces)
 {
 	int r = xsock(AF_INET, IPPROTO_TCP);
 	int ru = xsock(AF_INET, IPPROTO_UDP);
@@ -314,16 +330,15 @@ static int outsider_with_reuse_options_is_eacces(void)
 	set_int_opt(t, SOL_SOCKET, SO_REUSEPORT, 1);
 	set_int_opt(u, SOL_SOCKET, SO_REUSEADDR, 1);
 	set_int_opt(u, SOL_SOCKET, SO_REUSEPORT, 1);
-	CHECK_ERR(bind_port(t, 21130), -EACCES);
-	CHECK_ERR(bind_port(u, 21130), -EACCES);
+	ASSERT_ERRNO(bind_port(t, 21130), -EACCES);
+	ASSERT_ERRNO(bind_port(u, 21130), -EACCES);
 	close(r);
 	close(ru);
 	close(t);
 	close(u);
-	return 0;
 }
 
-static int ports_next_to_block_stay_bindable(void)
+TEST_F(exclusion, ports_next_to_block_stay_bindable)
 {
 	int r = xsock(AF_INET, IPPROTO_TCP);
 	int below = xsock(AF_INET, IPPROTO_TCP);
@@ -332,31 +347,18 @@ static int ports_next_to_block_stay_bindable(void)
 	int last = xsock(AF_INET6, IPPROTO_TCP);
 
 	xacquire(r, 21141, 8, NULL);	/* 21141-21148 */
-	CHECK_ERR(bind_port(first, 21141), -EACCES);
-	CHECK_ERR(bind_port(last, 21148), -EACCES);
-	CHECK_OK(bind_port(below, 21140));
-	CHECK_OK(bind_port(above, 21149));
+	ASSERT_ERRNO(bind_port(first, 21141), -EACCES);
+	ASSERT_ERRNO(bind_port(last, 21148), -EACCES);
+	ASSERT_OK(bind_port(below, 21140));
+	ASSERT_OK(bind_port(above, 21149));
 	close(r);
 	close(below);
 	close(above);
 	close(first);
 	close(last);
-	return 0;
 }
 
-static int reservation_on_ipv6_socket_covers_ipv4(void)
-{
-	int r = xsock(AF_INET6, IPPROTO_TCP);
-	int fd = xsock(AF_INET, IPPROTO_TCP);
-
-	xacquire(r, 21150, 1, NULL);
-	CHECK_ERR(bind_port(fd, 21150), -EACCES);
-	close(r);
-	close(fd);
-	return 0;
-}
-
-static int other_protocol_bind_is_not_affected(void)
+TEST_F(exclusion, other_protocol_bind_is_not_affected)
 {
 	int r = xsock(AF_INET, IPPROTO_TCP);
 	int u4 = xsock(AF_INET, IPPROTO_UDP);
@@ -364,34 +366,11 @@ static int other_protocol_bind_is_not_affected(void)
 
 	/* A TCP reservation says nothing about UDP port 21160. */
 	xacquire(r, 21160, 1, NULL);
-	CHECK_OK(bind_port(u4, 21160));
+	ASSERT_OK(bind_port(u4, 21160));
 	close(u4);
-	CHECK_OK(bind_port(u6, 21160));
+	ASSERT_OK(bind_port(u6, 21160));
 	close(r);
 	close(u6);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(bind0_tcp_never_gets_reserved_port),
-	TAP_TEST(bind0_udp_never_gets_reserved_port),
-	TAP_TEST(tcp_connect_autobind_never_gets_reserved_port),
-	TAP_TEST(udp_connect_autobind_never_gets_reserved_port),
-	TAP_TEST(udp_sendto_autobind_never_gets_reserved_port),
-	TAP_TEST(bind_address_no_port_connect_never_gets_reserved_port),
-	TAP_TEST(outsider_bind_is_eacces_tcp_ipv4),
-	TAP_TEST(outsider_bind_is_eacces_tcp_ipv6),
-	TAP_TEST(outsider_bind_is_eacces_v4_mapped),
-	TAP_TEST(outsider_bind_is_eacces_udp),
-	TAP_TEST(acquiring_socket_bind_is_eacces),
-	TAP_TEST(outsider_bind_in_other_process_is_eacces),
-	TAP_TEST(outsider_with_reuse_options_is_eacces),
-	TAP_TEST(ports_next_to_block_stay_bindable),
-	TAP_TEST(reservation_on_ipv6_socket_covers_ipv4),
-	TAP_TEST(other_protocol_bind_is_not_affected),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

@@ -4,8 +4,6 @@
  * AF_INET6 take them (EOPNOTSUPP for raw and ping sockets, even with a TCP or
  * UDP protocol number), and bad pointers give EFAULT without leaving a
  * reservation behind.
- *
- * Ports used: 27500-27599.
  */
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -13,10 +11,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
+
+PORTRES_FIXTURE(ioctl, PORTRES_NETNS);
 
 /* All three ioctls on fd give want. */
-static int check_all_ioctls(int fd, int want, const char *what)
+static void check_all_ioctls(struct __test_metadata *_metadata, int fd,
+			     int want, const char *what)
 {
 	struct inet_port_reservation_instance inst = { 0 };
 	struct inet_port_reservation_token tok = { 1 };
@@ -25,15 +26,11 @@ static int check_all_ioctls(int fd, int want, const char *what)
 	inst.reservation.start_port = htons(27500);
 	inst.reservation.number_of_ports = 1;
 	err = ioctl(fd, SIO_ACQUIRE_PORT_RESERVATION, &inst) ? -errno : 0;
-	CHECK(err == want, "%s: acquire: expected %s, got %s", what,
-	      tap_errname(-want), tap_errname(-err));
+	ASSERT_ERRNO(err, want) TH_LOG("%s: acquire", what);
 	err = ioctl(fd, SIO_ASSOCIATE_PORT_RESERVATION, &tok) ? -errno : 0;
-	CHECK(err == want, "%s: associate: expected %s, got %s", what,
-	      tap_errname(-want), tap_errname(-err));
+	ASSERT_ERRNO(err, want) TH_LOG("%s: associate", what);
 	err = ioctl(fd, SIO_RELEASE_PORT_RESERVATION, &tok) ? -errno : 0;
-	CHECK(err == want, "%s: release: expected %s, got %s", what,
-	      tap_errname(-want), tap_errname(-err));
-	return 0;
+	ASSERT_ERRNO(err, want) TH_LOG("%s: release", what);
 }
 
 static int xsocket(int family, int type, int proto)
@@ -46,7 +43,7 @@ static int xsocket(int family, int type, int proto)
 	return fd;
 }
 
-static int raw_sockets_are_eopnotsupp(void)
+TEST_F(ioctl, raw_sockets_are_eopnotsupp)
 {
 	static const struct { int family, proto; const char *name; } s[] = {
 		{ AF_INET, IPPROTO_RAW, "IPv4 raw" },
@@ -61,25 +58,23 @@ static int raw_sockets_are_eopnotsupp(void)
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
 		int fd = xsocket(s[i].family, SOCK_RAW, s[i].proto);
 
-		CHECK_PASS(check_all_ioctls(fd, -EOPNOTSUPP, s[i].name));
+		check_all_ioctls(_metadata, fd, -EOPNOTSUPP, s[i].name);
 		close(fd);
 	}
-	return 0;
 }
 
-static int ping_sockets_are_eopnotsupp(void)
+TEST_F(ioctl, ping_sockets_are_eopnotsupp)
 {
 	int fd4, fd6;
 
-	/* Datagram sockets, but ICMP: allow them for gid 0 first. */
+	/* Datagram sockets, but ICMP: allow them for gid 0 first (netns). */
 	xsysctl_set("/proc/sys/net/ipv4/ping_group_range", "0 0");
 	fd4 = xsocket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
 	fd6 = xsocket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6);
-	CHECK_PASS(check_all_ioctls(fd4, -EOPNOTSUPP, "IPv4 ping"));
-	CHECK_PASS(check_all_ioctls(fd6, -EOPNOTSUPP, "IPv6 ping"));
+	check_all_ioctls(_metadata, fd4, -EOPNOTSUPP, "IPv4 ping");
+	check_all_ioctls(_metadata, fd6, -EOPNOTSUPP, "IPv6 ping");
 	close(fd4);
 	close(fd6);
-	return 0;
 }
 
 /* A page that is not mapped any more. */
@@ -93,26 +88,25 @@ static void *unmapped_page(void)
 	return p;
 }
 
-static int bad_pointers_are_efault(void)
+TEST_F(ioctl, bad_pointers_are_efault)
 {
 	void *bad = unmapped_page();
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int u = xsock(AF_INET6, IPPROTO_UDP);
 
-	CHECK_ERR(ioctl(t, SIO_ACQUIRE_PORT_RESERVATION, bad) ? -errno : 0,
-		  -EFAULT);
-	CHECK_ERR(ioctl(u, SIO_ASSOCIATE_PORT_RESERVATION, bad) ? -errno : 0,
-		  -EFAULT);
-	CHECK_ERR(ioctl(t, SIO_RELEASE_PORT_RESERVATION, bad) ? -errno : 0,
-		  -EFAULT);
-	CHECK_ERR(ioctl(u, SIO_ACQUIRE_PORT_RESERVATION, NULL) ? -errno : 0,
-		  -EFAULT);
+	ASSERT_ERRNO(ioctl(t, SIO_ACQUIRE_PORT_RESERVATION, bad) ? -errno : 0,
+		     -EFAULT);
+	ASSERT_ERRNO(ioctl(u, SIO_ASSOCIATE_PORT_RESERVATION, bad) ? -errno : 0,
+		     -EFAULT);
+	ASSERT_ERRNO(ioctl(t, SIO_RELEASE_PORT_RESERVATION, bad) ? -errno : 0,
+		     -EFAULT);
+	ASSERT_ERRNO(ioctl(u, SIO_ACQUIRE_PORT_RESERVATION, NULL) ? -errno : 0,
+		     -EFAULT);
 	close(t);
 	close(u);
-	return 0;
 }
 
-static int unwritable_result_is_efault_and_reserves_nothing(void)
+TEST_F(ioctl, unwritable_result_is_efault_and_reserves_nothing)
 {
 	struct inet_port_reservation_instance *inst;
 	int t = xsock(AF_INET, IPPROTO_TCP);
@@ -121,29 +115,17 @@ static int unwritable_result_is_efault_and_reserves_nothing(void)
 	/* A valid request in a read-only page: the answer cannot be written. */
 	inst = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(inst != MAP_FAILED, "mmap: %s", strerror(errno));
+	ASSERT_NE(MAP_FAILED, inst) TH_LOG("mmap: %s", errname(errno));
 	inst->reservation.start_port = htons(27510);
 	inst->reservation.number_of_ports = 2;
-	CHECK(mprotect(inst, 4096, PROT_READ) == 0, "mprotect: %s",
-	      strerror(errno));
-	CHECK_ERR(ioctl(t, SIO_ACQUIRE_PORT_RESERVATION, inst) ? -errno : 0,
-		  -EFAULT);
+	ASSERT_OK(mprotect(inst, 4096, PROT_READ) ? -errno : 0);
+	ASSERT_ERRNO(ioctl(t, SIO_ACQUIRE_PORT_RESERVATION, inst) ? -errno : 0,
+		     -EFAULT);
 	/* No token came back, so no reservation may be left behind. */
-	CHECK_OK(bind_port(fd, 27511));
+	ASSERT_OK(bind_port(fd, 27511));
 	close(fd);
-	CHECK_OK(acquire(t, 27510, 2, NULL));
+	ASSERT_OK(acquire(t, 27510, 2, NULL));
 	close(t);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(raw_sockets_are_eopnotsupp),
-	TAP_TEST(ping_sockets_are_eopnotsupp),
-	TAP_TEST(bad_pointers_are_efault),
-	TAP_TEST(unwritable_result_is_efault_and_reserves_nothing),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

@@ -23,53 +23,13 @@ struct tap_test {
 };
 
 #define TAP_TEST(f)	{ #f, f }
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
-/* Child exit codes that are not errnos (see child_run()). */
-#define CHILD_SETUP_FAILED	200
-#define CHILD_KILLED		1000	/* + signal number */
-
-static inline void tap_diag(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static inline void tap_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-/* "EACCES (Permission denied)" for 13, "0 (success)" for 0. */
-static inline const char *tap_errname(int err)
-{
-	static char bufs[4][96];
-	static int next;
-	char *b = bufs[next++ & 3];
-	const char *name;
-
-	if (err == 0)
-		return "0 (success)";
-	if (err == CHILD_SETUP_FAILED)
-		return "setup failure in child (see its diagnostics)";
-	if (err >= CHILD_KILLED) {
-		snprintf(b, sizeof(bufs[0]), "child killed by signal %d",
-			 err - CHILD_KILLED);
-		return b;
-	}
-	if (err < 0) {
-		snprintf(b, sizeof(bufs[0]), "non-error value %d", -err);
-		return b;
-	}
-	name = strerrorname_np(err);
-	snprintf(b, sizeof(bufs[0]), "%s (%s)", name ? name : "?",
-		 strerror(err));
-	return b;
-}
+/* Now in portres_util.c, shared with the kselftest harness tests. */
+#define tap_diag	diag
+#define tap_errname	errname
 
 #define CHECK(cond, fmt, ...)						\
 	do {								\

@@ -9,7 +9,9 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,14 +23,92 @@
 #define MAX_RESTORE		16
 #define BIG			65536
 
-/* The process running the current test: only it may restore sysctls. */
+/* State every test must leave as it found it. */
+static const char *const watched[] = {
+	SYSCTL_PORT_RANGE,
+	SYSCTL_RESERVED_PORTS,
+	SYSCTL_UNPRIV_START,
+	PARAM_MAX_PORTS,
+};
+#define NWATCHED	ARRAY_SIZE(watched)
+
+/*
+ * Shared (MAP_SHARED) by every process of the test binary, so that the
+ * kselftest harness's parent-side teardown sees what the test process saw
+ * and changed: the snapshot when the test began, and the files to restore.
+ * Paths are string constants, at the same address in every process.
+ */
+static struct shared_state {
+	bool active;		/* a test is running: snapshot is valid */
+	bool own_netns;		/* harness test in a netns of its own */
+	char snapshot[NWATCHED][BIG];
+	int restore_count;
+	struct {
+		const char *path;
+		char val[BIG];
+	} restore[MAX_RESTORE];
+} *st;
+
+/* The old runner's test process: only it restores, when it exits. */
 static pid_t test_pid;
 
-static struct {
-	const char *path;
-	char *val;
-} restore_list[MAX_RESTORE];
-static int restore_count;
+static struct shared_state *shared(void)
+{
+	if (!st) {
+		st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (st == MAP_FAILED) {
+			st = NULL;
+			die("mmap of the shared test state: %s",
+			    strerror(errno));
+		}
+	}
+	return st;
+}
+
+/* Before main(): mapped once, in the process every other one forks from. */
+static void __attribute__((constructor)) shared_init(void)
+{
+	shared();
+}
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+const char *errname(int err)
+{
+	static char bufs[4][96];
+	static int next;
+	char *b = bufs[next++ & 3];
+	const char *name;
+
+	if (err == 0)
+		return "0 (success)";
+	if (err == CHILD_SETUP_FAILED)
+		return "setup failure in child (see its diagnostics)";
+	if (err >= CHILD_KILLED) {
+		snprintf(b, sizeof(bufs[0]), "child killed by signal %d",
+			 err - CHILD_KILLED);
+		return b;
+	}
+	if (err < 0) {
+		snprintf(b, sizeof(bufs[0]), "non-error value %d", -err);
+		return b;
+	}
+	name = strerrorname_np(err);
+	snprintf(b, sizeof(bufs[0]), "%s (%s)", name ? name : "?",
+		 strerror(err));
+	return b;
+}
 
 void die(const char *fmt, ...)
 {
@@ -40,8 +120,9 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
-	if (getpid() == test_pid)
-		exit(1);	/* runs restore_all() */
+	if (test_pid && getpid() == test_pid)
+		exit(1);	/* runs restore_at_exit() */
+	/* A child, or a harness test (its teardown restores): fails it. */
 	_exit(CHILD_SETUP_FAILED);
 }
 
@@ -109,51 +190,63 @@ static void restore_all(void)
 {
 	int i;
 
-	if (getpid() != test_pid)
-		return;
-	for (i = restore_count - 1; i >= 0; i--) {
-		int err = file_write(restore_list[i].path, restore_list[i].val);
+	for (i = st->restore_count - 1; i >= 0; i--) {
+		int err = file_write(st->restore[i].path, st->restore[i].val);
 
 		if (err)
-			tap_diag("cannot restore %s: %s", restore_list[i].path,
-				 strerror(-err));
+			diag("cannot restore %s: %s", st->restore[i].path,
+			     strerror(-err));
 	}
-	restore_count = 0;
+	st->restore_count = 0;
 }
 
-static char *start_snapshot;	/* watched files when the test began */
-static const char *start_value(const char *path);
+static void restore_at_exit(void)
+{
+	if (getpid() == test_pid)
+		restore_all();
+}
+
+/* The watched file's value when the test began, or NULL. */
+static const char *start_value(const char *path)
+{
+	size_t i;
+
+	for (i = 0; st->active && i < NWATCHED; i++)
+		if (!strcmp(watched[i], path) &&
+		    strcmp(st->snapshot[i], "<unreadable>"))
+			return st->snapshot[i];
+	return NULL;
+}
 
 /*
  * The value restored is the one from when the test began (for the watched
  * files) or from before the first change: never one that already holds the
  * module's bits of a reservation the test made, which restoring would turn
- * into administrator's bits.
+ * into administrator's bits. A test in a netns of its own restores nothing
+ * under /proc/sys/net: those files go with the namespace.
  */
 void xsysctl_set(const char *path, const char *val)
 {
-	const char *start = start_value(path);
-	char *orig;
+	const char *start;
 	int i, err;
 
-	for (i = 0; i < restore_count; i++)
-		if (!strcmp(restore_list[i].path, path))
+	if (st->own_netns && !strncmp(path, "/proc/sys/net/", 14))
+		goto write;
+	for (i = 0; i < st->restore_count; i++)
+		if (!strcmp(st->restore[i].path, path))
 			goto write;
-	orig = malloc(BIG);
-	if (!orig)
-		die("out of memory");
+	if (st->restore_count == MAX_RESTORE)
+		die("too many sysctls changed in one test");
+	start = start_value(path);
 	if (start) {
-		strcpy(orig, start);
+		strcpy(st->restore[i].val, start);
 	} else {
-		err = file_read(path, orig, BIG);
+		err = file_read(path, st->restore[i].val, BIG);
 		if (err)
 			die("read %s: %s", path, strerror(-err));
 	}
-	if (restore_count == MAX_RESTORE)
-		die("too many sysctls changed in one test");
-	restore_list[restore_count].path = path;
-	restore_list[restore_count].val = orig;
-	restore_count++;
+	st->restore[i].path = path;
+	st->restore_count++;
 write:
 	err = file_write(path, val);
 	if (err)
@@ -471,7 +564,7 @@ uint64_t xacquire(int fd, uint16_t start, uint16_t n, uint16_t *granted)
 	int err = acquire(fd, start, n, &inst);
 
 	if (err)
-		die("acquire %u+%u: %s", start, n, tap_errname(-err));
+		die("acquire %u+%u: %s", start, n, errname(-err));
 	if (!inst.token.token)
 		die("acquire %u+%u returned token 0", start, n);
 	if (granted)
@@ -498,7 +591,7 @@ void xassociate(int fd, uint64_t token)
 	int err = associate(fd, token);
 
 	if (err)
-		die("associate: %s", tap_errname(-err));
+		die("associate: %s", errname(-err));
 }
 
 void xrelease(int fd, uint64_t token)
@@ -506,7 +599,7 @@ void xrelease(int fd, uint64_t token)
 	int err = release(fd, token);
 
 	if (err)
-		die("release: %s", tap_errname(-err));
+		die("release: %s", errname(-err));
 }
 
 /* ---- children and privileges ---- */
@@ -600,65 +693,65 @@ void hs_wait(int fd)
 		die("hand-shake: peer went away");
 }
 
-/* ---- runner ---- */
+/* ---- the state every test keeps ---- */
 
-/* State every test must leave as it found it. */
-static const char *const watched[] = {
-	SYSCTL_PORT_RANGE,
-	SYSCTL_RESERVED_PORTS,
-	SYSCTL_UNPRIV_START,
-	PARAM_MAX_PORTS,
-};
-
-static const char *start_value(const char *path)
+static void snapshot(char (*into)[BIG])
 {
 	size_t i;
 
-	for (i = 0; start_snapshot && i < ARRAY_SIZE(watched); i++)
-		if (!strcmp(watched[i], path) &&
-		    strcmp(start_snapshot + i * BIG, "<unreadable>"))
-			return start_snapshot + i * BIG;
-	return NULL;
-}
-
-static char *snapshot(void)
-{
-	size_t i, per = BIG;
-	char *s = calloc(ARRAY_SIZE(watched), per);
-
-	if (!s)
-		die("out of memory");
-	for (i = 0; i < ARRAY_SIZE(watched); i++)
-		if (file_read(watched[i], s + i * per, per))
-			strcpy(s + i * per, "<unreadable>");
-	return s;
+	for (i = 0; i < NWATCHED; i++)
+		if (file_read(watched[i], into[i], BIG))
+			strcpy(into[i], "<unreadable>");
 }
 
 /* Reports and repairs what a test changed; returns true if all was kept. */
-static bool state_kept(const char *before)
+static bool state_kept(char (*before)[BIG])
 {
-	char *after = snapshot();
+	char (*after)[BIG] = malloc(NWATCHED * BIG);
 	bool kept = true;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(watched); i++) {
-		const char *b = before + i * BIG, *a = after + i * BIG;
+	if (!after)
+		die("out of memory");
+	snapshot(after);
+	for (i = 0; i < NWATCHED; i++) {
+		const char *b = before[i], *a = after[i];
 
 		/* A file that comes or goes is the module (un)loading. */
 		if (!strcmp(a, b) || !strcmp(a, "<unreadable>") ||
 		    !strcmp(b, "<unreadable>"))
 			continue;
 		kept = false;
-		tap_diag("%s changed by the test: before '%.200s', after '%.200s'",
-			 watched[i], b, a);
-		if (strcmp(b, "<unreadable>"))
-			file_write(watched[i], b);
+		diag("%s changed by the test: before '%.200s', after '%.200s'",
+		     watched[i], b, a);
+		file_write(watched[i], b);
 	}
 	free(after);
 	return kept;
 }
 
-static int run_one(const struct tap_test *t, char *before)
+void state_begin(bool own_netns)
+{
+	snapshot(st->snapshot);
+	st->restore_count = 0;
+	st->own_netns = own_netns;
+	st->active = true;
+}
+
+bool state_end(void)
+{
+	bool kept;
+
+	restore_all();
+	kept = state_kept(st->snapshot);
+	st->active = false;
+	st->own_netns = false;
+	return kept;
+}
+
+/* ---- the old runner (kselftest_tap.h) ---- */
+
+static int run_one(const struct tap_test *t)
 {
 	int status, rc;
 	pid_t pid;
@@ -666,25 +759,24 @@ static int run_one(const struct tap_test *t, char *before)
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
-		tap_diag("fork: %s", strerror(errno));
+		diag("fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
 		test_pid = getpid();
-		start_snapshot = before;
-		atexit(restore_all);
+		atexit(restore_at_exit);
 		alarm(TEST_TIMEOUT_SECS);
 		rc = t->fn();
 		fflush(stdout);
 		exit(rc ? 1 : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid) {
-		tap_diag("waitpid: %s", strerror(errno));
+		diag("waitpid: %s", strerror(errno));
 		return -1;
 	}
 	if (WIFSIGNALED(status)) {
-		tap_diag("test killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		diag("test killed by signal %d (%s)", WTERMSIG(status),
+		     strsignal(WTERMSIG(status)));
 		return -1;
 	}
 	return WEXITSTATUS(status) ? -1 : 0;
@@ -697,12 +789,14 @@ int run_tests(const struct tap_test *tests, int n)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tap_header(n);
 	for (i = 0; i < n; i++) {
-		char *before = snapshot();
-		int rc = run_one(&tests[i], before);
+		int rc;
 
-		if (!state_kept(before))
+		state_begin(false);
+		rc = run_one(&tests[i]);
+		/* The test process restored at exit, unless it was killed. */
+		st->restore_count = 0;
+		if (!state_end())
 			rc = -1;
-		free(before);
 		tap_result(i + 1, rc == 0, tests[i].name);
 		failed += rc != 0;
 	}

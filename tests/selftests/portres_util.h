@@ -2,7 +2,8 @@
 /*
  * Shared helpers of the portres selftests: socket and ioctl wrappers,
  * sysctl access with automatic restore, the ip_local_reserved_ports bitmap,
- * child processes, and the per-test runner.
+ * child processes, errno names, the state every test must keep, and the
+ * old per-test runner (run_tests(), for files not yet on portres_test.h).
  *
  * Wrappers named without an x return 0 (or a value >= 0) or -errno.
  * x-prefixed helpers are for test set-up: they must succeed, and on failure
@@ -16,7 +17,23 @@
 #include <sys/types.h>
 #include <linux/portres.h>
 
+/* Child exit codes that are not errnos (see child_run()). */
+#define CHILD_SETUP_FAILED	200
+#define CHILD_KILLED		1000	/* + signal number */
+
+/* "EACCES (Permission denied)" for 13, "0 (success)" for 0. */
+const char *errname(int err);
+/* "# ..." on stdout, flushed. */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The old runner's CHECK macros, for files not yet converted to the
+ * kselftest harness (portres_test.h defines PORTRES_TEST_H first). This
+ * include and kselftest_tap.h go with the last file converted.
+ */
+#ifndef PORTRES_TEST_H
 #include "kselftest_tap.h"
+#endif
 
 #define SYSCTL_PORT_RANGE	"/proc/sys/net/ipv4/ip_local_port_range"
 #define SYSCTL_RESERVED_PORTS	"/proc/sys/net/ipv4/ip_local_reserved_ports"
@@ -25,8 +42,25 @@
 
 #define NOBODY_UID		65534
 
+#ifndef PORTRES_TEST_H
 /* Run the tests, each in its own process; returns the exit status. */
 int run_tests(const struct tap_test *tests, int n);
+#endif
+
+/*
+ * The state every test must leave as it found it: the init_net sysctls
+ * SYSCTL_PORT_RANGE, SYSCTL_RESERVED_PORTS, SYSCTL_UNPRIV_START and the global
+ * PARAM_MAX_PORTS, in memory shared by all the processes of a test binary.
+ * state_begin() snapshots them (call it in init_net, before unshare());
+ * own_netns says the test then runs in a network namespace of its own, so
+ * xsysctl_set() need not restore /proc/sys/net files (they go with the
+ * namespace). state_end(), in init_net after the test's processes are gone,
+ * writes back what xsysctl_set() changed, then reports (diag) and repairs
+ * whatever else changed; it returns true if everything was kept.
+ * portres_test.h calls both; tests do not.
+ */
+void state_begin(bool own_netns);
+bool state_end(void);
 
 /* End the current test (or child) as failed, with a diagnostic. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

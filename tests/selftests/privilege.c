@@ -5,8 +5,6 @@
  * hold at most max_ports_per_user ports per user and namespace (EDQUOT).
  * Unprivileged callers are forked children that drop to uid 65534 (or just
  * drop one capability).
- *
- * Ports used: 1000-1999, 26000-26999.
  */
 #include <linux/capability.h>
 #include <netinet/in.h>
@@ -14,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
+
+PORTRES_FIXTURE(privilege, PORTRES_NETNS);
 
 #define QUOTA	5
 
@@ -39,7 +39,7 @@ static int run_plan(void *p)
 	if (pl->hold)
 		hs_child_side(pl->hold);
 	if (pl->new_netns && unshare(CLONE_NEWNET))
-		die("unshare: %s", strerror(errno));
+		die("unshare: %s", errname(errno));
 	if (pl->drop_cap >= 0)
 		drop_cap(pl->drop_cap);
 	if (pl->uid)
@@ -48,10 +48,9 @@ static int run_plan(void *p)
 	for (i = 0; i < pl->nsteps; i++) {
 		err = acquire(fd, pl->step[i].start, pl->step[i].n, NULL);
 		if (err != pl->step[i].want) {
-			tap_diag("uid %u: acquire %u+%u: expected %s, got %s",
-				 pl->uid, pl->step[i].start, pl->step[i].n,
-				 tap_errname(-pl->step[i].want),
-				 tap_errname(-err));
+			diag("uid %u: acquire %u+%u: expected %s, got %s",
+			     pl->uid, pl->step[i].start, pl->step[i].n,
+			     errname(-pl->step[i].want), errname(-err));
 			return -1;
 		}
 	}
@@ -70,7 +69,7 @@ static void set_quota(int n)
 	xsysctl_set(PARAM_MAX_PORTS, buf);
 }
 
-static int unprivileged_port_needs_cap_net_bind_service(void)
+TEST_F(privilege, unprivileged_port_needs_cap_net_bind_service)
 {
 	struct plan nobody = {
 		.uid = NOBODY_UID, .drop_cap = -1, .nsteps = 4,
@@ -91,13 +90,12 @@ static int unprivileged_port_needs_cap_net_bind_service(void)
 	};
 
 	xsysctl_set(SYSCTL_UNPRIV_START, "1024");
-	CHECK_PASS(child_run(run_plan, &nobody));
-	CHECK_PASS(child_run(run_plan, &root_minus_cap));
-	CHECK_PASS(child_run(run_plan, &root));
-	return 0;
+	ASSERT_EQ(0, child_run(run_plan, &nobody));
+	ASSERT_EQ(0, child_run(run_plan, &root_minus_cap));
+	ASSERT_EQ(0, child_run(run_plan, &root));
 }
 
-static int unprivileged_port_start_sysctl_is_honoured(void)
+TEST_F(privilege, unprivileged_port_start_sysctl_is_honoured)
 {
 	struct plan denied = {
 		.uid = NOBODY_UID, .drop_cap = -1, .nsteps = 2,
@@ -109,13 +107,12 @@ static int unprivileged_port_start_sysctl_is_honoured(void)
 	};
 
 	xsysctl_set(SYSCTL_UNPRIV_START, "2000");
-	CHECK_PASS(child_run(run_plan, &denied));
+	ASSERT_EQ(0, child_run(run_plan, &denied));
 	xsysctl_set(SYSCTL_UNPRIV_START, "1000");
-	CHECK_PASS(child_run(run_plan, &allowed));
-	return 0;
+	ASSERT_EQ(0, child_run(run_plan, &allowed));
 }
 
-static int quota_limits_user_without_cap_net_admin(void)
+TEST_F(privilege, quota_limits_user_without_cap_net_admin)
 {
 	struct plan nobody = {
 		.uid = NOBODY_UID, .drop_cap = -1, .nsteps = 5,
@@ -141,12 +138,11 @@ static int quota_limits_user_without_cap_net_admin(void)
 	};
 
 	set_quota(QUOTA);
-	CHECK_PASS(child_run(run_plan, &nobody));
-	CHECK_PASS(child_run(run_plan, &too_big));
+	ASSERT_EQ(0, child_run(run_plan, &nobody));
+	ASSERT_EQ(0, child_run(run_plan, &too_big));
 	/* It is CAP_NET_ADMIN that lifts the limit, not being uid 0. */
-	CHECK_PASS(child_run(run_plan, &root_minus_admin));
-	CHECK_PASS(child_run(run_plan, &root));
-	return 0;
+	ASSERT_EQ(0, child_run(run_plan, &root_minus_admin));
+	ASSERT_EQ(0, child_run(run_plan, &root));
 }
 
 static int release_returns_quota(void *arg)
@@ -159,21 +155,20 @@ static int release_returns_quota(void *arg)
 	fd = xsock(AF_INET, IPPROTO_UDP);
 	tok = xacquire(fd, 0, QUOTA, NULL);
 	if (acquire(fd, 0, 1, NULL) != -EDQUOT) {
-		tap_diag("acquire over the quota did not give EDQUOT");
+		diag("acquire over the quota did not give EDQUOT");
 		return -EPROTO;
 	}
 	xrelease(fd, tok);
 	return acquire(fd, 0, QUOTA, NULL);
 }
 
-static int released_ports_count_no_more(void)
+TEST_F(privilege, released_ports_count_no_more)
 {
 	set_quota(QUOTA);
-	CHECK_OK(child_run(release_returns_quota, NULL));
-	return 0;
+	ASSERT_OK(child_run(release_returns_quota, NULL));
 }
 
-static int quota_is_per_user_across_processes(void)
+TEST_F(privilege, quota_is_per_user_across_processes)
 {
 	struct hs h;
 	struct plan holder = {
@@ -203,25 +198,13 @@ static int quota_is_per_user_across_processes(void)
 	pid = child_start(run_plan, &holder);
 	hs_parent_side(&h);
 	hs_wait(h.to_parent[0]);
-	CHECK_PASS(child_run(run_plan, &same_user));
-	CHECK_PASS(child_run(run_plan, &other_user));
-	CHECK_PASS(child_run(run_plan, &other_netns));
+	ASSERT_EQ(0, child_run(run_plan, &same_user));
+	ASSERT_EQ(0, child_run(run_plan, &other_user));
+	ASSERT_EQ(0, child_run(run_plan, &other_netns));
 	hs_post(h.to_child[1]);
-	CHECK_PASS(child_wait(pid));
+	ASSERT_EQ(0, child_wait(pid));
 	/* The holder's socket is closed: its ports count no more. */
-	CHECK_PASS(child_run(run_plan, &after));
-	return 0;
+	ASSERT_EQ(0, child_run(run_plan, &after));
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(unprivileged_port_needs_cap_net_bind_service),
-	TAP_TEST(unprivileged_port_start_sysctl_is_honoured),
-	TAP_TEST(quota_limits_user_without_cap_net_admin),
-	TAP_TEST(released_ports_count_no_more),
-	TAP_TEST(quota_is_per_user_across_processes),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN
