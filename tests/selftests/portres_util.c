@@ -51,6 +51,8 @@ static struct shared_state {
 
 /* The old runner's test process: only it restores, when it exits. */
 static pid_t test_pid;
+/* The process that runs main(): the one the state is checked in at exit. */
+static pid_t main_pid;
 
 static struct shared_state *shared(void)
 {
@@ -69,6 +71,7 @@ static struct shared_state *shared(void)
 /* Before main(): mapped once, in the process every other one forks from. */
 static void __attribute__((constructor)) shared_init(void)
 {
+	main_pid = getpid();
 	shared();
 }
 
@@ -730,8 +733,28 @@ static bool state_kept(char (*before)[BIG])
 	return kept;
 }
 
+/*
+ * A test the harness killed at its timeout never reached its teardown (the
+ * kill takes the teardown's process too): check and repair its state here,
+ * before the next test snapshots it, or at exit after the last one.
+ */
+static void state_end_leftover(void)
+{
+	if (st && st->active && !state_end())
+		diag("a test killed before its teardown left the state above changed (repaired)");
+}
+
+static void __attribute__((destructor)) state_check_at_exit(void)
+{
+	if (getpid() == main_pid && st && st->active) {
+		state_end_leftover();
+		fflush(stdout);
+	}
+}
+
 void state_begin(bool own_netns)
 {
+	state_end_leftover();
 	snapshot(st->snapshot);
 	st->restore_count = 0;
 	st->own_netns = own_netns;
