@@ -42,27 +42,6 @@ static void begin(void)
 	persist_cleanup_at_exit(13000, 13499);
 }
 
-static int io(int fd, unsigned long cmd, const void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static bool reserved(int port)
-{
-	struct portset ps;
-
-	xreserved_ports_read(&ps);
-	return portset_test(&ps, port);
-}
-
-static int outsider_bind(int family, int proto, uint16_t port)
-{
-	int fd = xsock(family, proto), err = bind_port(fd, port);
-
-	close(fd);
-	return err;
-}
-
 static int end_to_end(int family, int proto, uint16_t start, bool wildcard)
 {
 	struct inet_port_reservation_instance got;
@@ -208,20 +187,20 @@ static int bad_pointers_efault_and_leave_nothing(void)
 	      "mprotect/munmap: %s", strerror(errno));
 	xreserved_ports_read(&before);
 
-	CHECK_ERR(io(t, SIO_ACQUIRE_PORT_RESERVATION, NULL), -EFAULT);
-	CHECK_ERR(io(u, SIO_ASSOCIATE_PORT_RESERVATION, NULL), -EFAULT);
-	CHECK_ERR(io(t, SIO_RELEASE_PORT_RESERVATION, gone), -EFAULT);
-	CHECK_ERR(io(u, SIO_ACQUIRE_PORT_RESERVATION, gone), -EFAULT);
-	CHECK_ERR(io(t, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
-	CHECK_ERR(io(u, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
+	CHECK_ERR(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, NULL), -EFAULT);
+	CHECK_ERR(ioctl_err(u, SIO_ASSOCIATE_PORT_RESERVATION, NULL), -EFAULT);
+	CHECK_ERR(ioctl_err(t, SIO_RELEASE_PORT_RESERVATION, gone), -EFAULT);
+	CHECK_ERR(ioctl_err(u, SIO_ACQUIRE_PORT_RESERVATION, gone), -EFAULT);
+	CHECK_ERR(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
+	CHECK_ERR(ioctl_err(u, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
 	/* The top of the 32-bit address space is not the process's. */
-	CHECK_ERR(io(t, SIO_ACQUIRE_PORT_RESERVATION, (void *)0xfffff000UL),
+	CHECK_ERR(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, (void *)0xfffff000UL),
 		  -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, NULL), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, gone), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_DELETE_PERSISTENT, gone), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, ro + 64), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, (void *)0xfffff000UL),
+	CHECK_ERR(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, NULL), -EFAULT);
+	CHECK_ERR(ioctl_err(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, gone), -EFAULT);
+	CHECK_ERR(ioctl_err(ctl, PORTRES_IOC_DELETE_PERSISTENT, gone), -EFAULT);
+	CHECK_ERR(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, ro + 64), -EFAULT);
+	CHECK_ERR(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, (void *)0xfffff000UL),
 		  -EFAULT);
 	xreserved_ports_read(&after);
 	CHECK(!memcmp(&before, &after, sizeof(before)),
@@ -251,26 +230,26 @@ static int unaligned_pointers_work(void)
 	in.reservation.start_port = htons(13300);
 	in.reservation.number_of_ports = 2;
 	memcpy(buf + 1, &in, sizeof(in));
-	CHECK_OK(io(t, SIO_ACQUIRE_PORT_RESERVATION, buf + 1));
+	CHECK_OK(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, buf + 1));
 	memcpy(&got, buf + 1, sizeof(got));
 	CHECK(got.token.token && ntohs(got.reservation.start_port) == 13300,
 	      "unaligned acquire gave %u", ntohs(got.reservation.start_port));
 	tok = got.token;
 	memcpy(buf + 37, &tok, sizeof(tok));
-	CHECK_OK(io(a, SIO_ASSOCIATE_PORT_RESERVATION, buf + 37));
+	CHECK_OK(ioctl_err(a, SIO_ASSOCIATE_PORT_RESERVATION, buf + 37));
 	CHECK_OK(bind_port(a, 0));
 	CHECK(port_in(local_port(a), 13300, 2), "bound to %d", local_port(a));
-	CHECK_OK(io(t, SIO_RELEASE_PORT_RESERVATION, buf + 37));
+	CHECK_OK(ioctl_err(t, SIO_RELEASE_PORT_RESERVATION, buf + 37));
 	memcpy(buf + 67, &p, sizeof(p));
-	CHECK_OK(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, buf + 67));
+	CHECK_OK(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, buf + 67));
 	memcpy(&q, buf + 67, sizeof(q));
 	CHECK(q.token, "unaligned create gave token 0");
 	memcpy(buf + 131, &p, sizeof(p));
-	CHECK_OK(io(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, buf + 131));
+	CHECK_OK(ioctl_err(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, buf + 131));
 	memcpy(&p, buf + 131, sizeof(p));
 	CHECK(p.token == q.token, "unaligned lookup: %016llx, created %016llx",
 	      (unsigned long long)p.token, (unsigned long long)q.token);
-	CHECK_OK(io(ctl, PORTRES_IOC_DELETE_PERSISTENT, buf + 131));
+	CHECK_OK(ioctl_err(ctl, PORTRES_IOC_DELETE_PERSISTENT, buf + 131));
 	close(a);
 	close(t);
 	close(ctl);
@@ -308,12 +287,12 @@ static int wrong_numbers_and_sockets(void)
 	xreserved_ports_read(&before);
 	for (i = 0; i < (int)ARRAY_SIZE(bad); i++) {
 		arg.p = preq(TCP, 13400, 1, ANY_ID, ANY_ID);
-		CHECK_ERR(io(ctl, bad[i], &arg), -ENOTTY);
+		CHECK_ERR(ioctl_err(ctl, bad[i], &arg), -ENOTTY);
 		arg.p = preq(TCP, 13400, 1, ANY_ID, ANY_ID);
-		CHECK_ERR(io(t, bad[i], &arg), -ENOTTY);
+		CHECK_ERR(ioctl_err(t, bad[i], &arg), -ENOTTY);
 	}
-	CHECK_ERR(io(ctl, SIO_ACQUIRE_PORT_RESERVATION, &arg), -ENOTTY);
-	CHECK_ERR(io(t, PORTRES_IOC_CREATE_PERSISTENT, &arg), -ENOTTY);
+	CHECK_ERR(ioctl_err(ctl, SIO_ACQUIRE_PORT_RESERVATION, &arg), -ENOTTY);
+	CHECK_ERR(ioctl_err(t, PORTRES_IOC_CREATE_PERSISTENT, &arg), -ENOTTY);
 	in.reservation.start_port = htons(13400);
 	in.reservation.number_of_ports = 1;
 	for (i = 0; i < (int)ARRAY_SIZE(s); i++) {
@@ -326,7 +305,7 @@ static int wrong_numbers_and_sockets(void)
 			continue;
 		}
 		CHECK(fd >= 0, "%s: socket: %s", s[i].name, strerror(errno));
-		err = io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in);
+		err = ioctl_err(fd, SIO_ACQUIRE_PORT_RESERVATION, &in);
 		CHECK(err == s[i].want, "%s: acquire: expected %s, got %s",
 		      s[i].name, tap_errname(-s[i].want), tap_errname(-err));
 		err = release(fd, 1);
@@ -336,9 +315,9 @@ static int wrong_numbers_and_sockets(void)
 	}
 	fd = xsock(AF_INET, TCP);
 	close(fd);
-	CHECK_ERR(io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -EBADF);
+	CHECK_ERR(ioctl_err(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -EBADF);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	CHECK_ERR(io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -ENOTTY);
+	CHECK_ERR(ioctl_err(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -ENOTTY);
 	close(fd);
 	xreserved_ports_read(&after);
 	CHECK(!memcmp(&before, &after, sizeof(before)),

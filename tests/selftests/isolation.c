@@ -45,22 +45,6 @@ static void set_quota(int n)
 	xsysctl_set(PARAM_MAX_PORTS, buf);
 }
 
-static bool reserved(int port)
-{
-	struct portset ps;
-
-	xreserved_ports_read(&ps);
-	return portset_test(&ps, port);
-}
-
-static int outsider_bind(int family, int proto, uint16_t port)
-{
-	int fd = xsock(family, proto), err = bind_port(fd, port);
-
-	close(fd);
-	return err;
-}
-
 /* ---- quota ---- */
 
 static int quota_mixed(void *arg)

@@ -29,23 +29,6 @@ static void begin(void)
 	persist_cleanup_at_exit(30000, 30999);
 }
 
-static bool reserved(int port)
-{
-	struct portset ps;
-
-	xreserved_ports_read(&ps);
-	return portset_test(&ps, port);
-}
-
-/* An unassociated socket's bind to port: 0 or -errno. */
-static int outsider_bind(int family, int proto, uint16_t port)
-{
-	int fd = xsock(family, proto), err = bind_port(fd, port);
-
-	close(fd);
-	return err;
-}
-
 /* Associate a new socket with token and bind it to port 0: its port. */
 static int assoc_bind(int family, int proto, uint64_t token, int *fdp)
 {
