@@ -9,7 +9,7 @@
  * stale give ENOENT; unknown and mis-sized numbers and non-inet sockets give
  * ENOTTY, other inet sockets EOPNOTSUPP.
  *
- * Ports used: 13000-13499.
+ * Each test runs in a network namespace of its own (portres_test.h).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "portres_test.h"
 #include "persist_util.h"
 
 #define TCP	IPPROTO_TCP
@@ -36,103 +37,110 @@ _Static_assert(offsetof(struct portres_persistent, token) == 24,
 	       "persistent.token");
 _Static_assert(sizeof(struct portres_uring_cmd) == 16, "uring cmd");
 
-static void begin(void)
+PORTRES_FIXTURE(compat32, PORTRES_NETNS);
+
+/* Acquire, associate, bind and release, one family and protocol each. */
+FIXTURE(end_to_end) {};
+
+FIXTURE_VARIANT(end_to_end) {
+	int family;
+	int proto;
+	uint16_t start;		/* 0: a wildcard acquire */
+};
+
+FIXTURE_VARIANT_ADD(end_to_end, tcp_ipv4) {
+	.family = AF_INET, .proto = TCP, .start = 13000,
+};
+
+FIXTURE_VARIANT_ADD(end_to_end, tcp_ipv6) {
+	.family = AF_INET6, .proto = TCP, .start = 13010,
+};
+
+FIXTURE_VARIANT_ADD(end_to_end, udp_ipv4) {
+	.family = AF_INET, .proto = UDP, .start = 13020,
+};
+
+FIXTURE_VARIANT_ADD(end_to_end, udp_ipv6) {
+	.family = AF_INET6, .proto = UDP, .start = 13030,
+};
+
+FIXTURE_VARIANT_ADD(end_to_end, tcp_ipv4_wildcard) {
+	.family = AF_INET, .proto = TCP, .start = 0,
+};
+
+FIXTURE_VARIANT_ADD(end_to_end, udp_ipv6_wildcard) {
+	.family = AF_INET6, .proto = UDP, .start = 0,
+};
+
+FIXTURE_SETUP(end_to_end)
 {
-	root_traversable();
-	persist_cleanup_at_exit(13000, 13499);
+	portres_setup(_metadata, PORTRES_NETNS);
 }
 
-static int io(int fd, unsigned long cmd, const void *arg)
+FIXTURE_TEARDOWN_PARENT(end_to_end)
 {
-	return ioctl(fd, cmd, arg) ? -errno : 0;
+	portres_teardown(_metadata);
 }
 
-static bool reserved(int port)
-{
-	struct portset ps;
-
-	xreserved_ports_read(&ps);
-	return portset_test(&ps, port);
-}
-
-static int outsider_bind(int family, int proto, uint16_t port)
-{
-	int fd = xsock(family, proto), err = bind_port(fd, port);
-
-	close(fd);
-	return err;
-}
-
-static int end_to_end(int family, int proto, uint16_t start, bool wildcard)
+TEST_F(end_to_end, acquire_associate_bind_release)
 {
 	struct inet_port_reservation_instance got;
-	int r = xsock(family, proto), a[3], i, port;
+	int proto = variant->proto, start = variant->start;
+	int r = xsock(variant->family, proto), a[3], i, port;
 	uint16_t first;
 	uint64_t tok;
 
-	CHECK_OK(acquire(r, wildcard ? 0 : start, 3, &got));
+	ASSERT_OK(acquire(r, start, 3, &got));
 	tok = got.token.token;
 	first = ntohs(got.reservation.start_port);
-	CHECK(tok != 0, "token 0");
-	CHECK(got.reservation.number_of_ports == 3, "granted %u ports",
-	      got.reservation.number_of_ports);
-	CHECK(wildcard ? first != 0 : first == start, "granted from %u", first);
-	CHECK(tok >> 32 || (uint32_t)tok, "token %016llx", (unsigned long long)tok);
+	ASSERT_NE(0, tok);
+	ASSERT_EQ(3, got.reservation.number_of_ports);
+	ASSERT_TRUE(start ? first == start : first != 0)
+		TH_LOG("granted from %u", first);
+	ASSERT_TRUE(tok >> 32 || (uint32_t)tok)
+		TH_LOG("token %016llx", (unsigned long long)tok);
 	for (i = 0; i < 3; i++)
-		CHECK(reserved(first + i), "port %u not reserved", first + i);
-	CHECK_ERR(outsider_bind(AF_INET, proto, first + 1), -EACCES);
+		ASSERT_TRUE(reserved(first + i))
+			TH_LOG("port %u not reserved", first + i);
+	ASSERT_ERRNO(outsider_bind(AF_INET, proto, first + 1), -EACCES);
 	for (i = 0; i < 3; i++) {
 		a[i] = xsock(i & 1 ? AF_INET6 : AF_INET, proto);
-		CHECK_OK(associate(a[i], tok));
-		CHECK_ERR(associate(a[i], tok), -EINVAL);	/* once only */
-		CHECK_OK(bind_port(a[i], 0));
+		ASSERT_OK(associate(a[i], tok));
+		ASSERT_ERRNO(associate(a[i], tok), -EINVAL);	/* once only */
+		ASSERT_OK(bind_port(a[i], 0));
 		port = local_port(a[i]);
-		CHECK(port_in(port, first, 3), "associated bind gave %d", port);
-		CHECK_ERR(associate(a[i], tok), -EINVAL);	/* bound */
+		ASSERT_TRUE(port_in(port, first, 3))
+			TH_LOG("associated bind gave %d", port);
+		ASSERT_ERRNO(associate(a[i], tok), -EINVAL);	/* bound */
 	}
 	i = xsock(AF_INET, proto);
-	CHECK_OK(associate(i, tok));
-	CHECK_ERR(bind_port(i, 0), -EADDRINUSE);	/* block full */
+	ASSERT_OK(associate(i, tok));
+	ASSERT_ERRNO(bind_port(i, 0), -EADDRINUSE);	/* block full */
 	close(i);
-	CHECK_OK(release(r, tok));
-	CHECK_ERR(release(r, tok), -ENOENT);
-	CHECK_ERR(associate(xsock(AF_INET, proto), tok), -ENOENT);
-	CHECK(!reserved(first), "bit left after release");
+	ASSERT_OK(release(r, tok));
+	ASSERT_ERRNO(release(r, tok), -ENOENT);
+	ASSERT_ERRNO(associate(xsock(AF_INET, proto), tok), -ENOENT);
+	ASSERT_FALSE(reserved(first)) TH_LOG("bit left after release");
 	for (i = 0; i < 3; i++)
 		close(a[i]);
-	CHECK_OK(outsider_bind(AF_INET6, proto, first + 1));
+	ASSERT_OK(outsider_bind(AF_INET6, proto, first + 1));
 	close(r);
-	return 0;
 }
 
-static int acquire_associate_bind_release_end_to_end(void)
-{
-	begin();
-	CHECK_PASS(end_to_end(AF_INET, TCP, 13000, false));
-	CHECK_PASS(end_to_end(AF_INET6, TCP, 13010, false));
-	CHECK_PASS(end_to_end(AF_INET, UDP, 13020, false));
-	CHECK_PASS(end_to_end(AF_INET6, UDP, 13030, false));
-	CHECK_PASS(end_to_end(AF_INET, TCP, 0, true));
-	CHECK_PASS(end_to_end(AF_INET6, UDP, 0, true));
-	return 0;
-}
-
-static int closing_the_socket_ends_the_reservation(void)
+TEST_F(compat32, closing_the_socket_ends_the_reservation)
 {
 	int r = xsock(AF_INET, TCP), a = xsock(AF_INET, TCP);
 	uint64_t tok;
 
-	begin();
 	tok = xacquire(r, 13040, 2, NULL);
 	xassociate(a, tok);
 	close(r);
-	CHECK(!reserved(13040), "bit left after close");
-	CHECK_ERR(bind_port(a, 0), -EADDRNOTAVAIL);
+	ASSERT_FALSE(reserved(13040)) TH_LOG("bit left after close");
+	ASSERT_ERRNO(bind_port(a, 0), -EADDRNOTAVAIL);
 	close(a);
-	return 0;
 }
 
-static int persistent_create_lookup_delete(void)
+TEST_F(compat32, persistent_create_lookup_delete)
 {
 	static struct proc_listing l;
 	struct portres_persistent out;
@@ -140,50 +148,52 @@ static int persistent_create_lookup_delete(void)
 	uint64_t tok, tok2;
 	int ctl, fd, port;
 
-	begin();
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, TCP, 13100, 4, 1000, 2000, &tok));
-	CHECK(tok, "token 0");
-	CHECK_OK(plookup(ctl, TCP, 13100, 4, &out));
-	CHECK(out.token == tok && out.allowed_uid == 1000 &&
-	      out.allowed_gid == 2000 && ntohs(out.range.start_port) == 13100 &&
-	      out.range.number_of_ports == 4,
-	      "lookup: token %016llx ids %u/%u", (unsigned long long)out.token,
-	      out.allowed_uid, out.allowed_gid);
+	ASSERT_OK(pcreate(ctl, TCP, 13100, 4, 1000, 2000, &tok));
+	ASSERT_TRUE(tok) TH_LOG("token 0");
+	ASSERT_OK(plookup(ctl, TCP, 13100, 4, &out));
+	ASSERT_TRUE(out.token == tok && out.allowed_uid == 1000 &&
+		    out.allowed_gid == 2000 &&
+		    ntohs(out.range.start_port) == 13100 &&
+		    out.range.number_of_ports == 4)
+		TH_LOG("lookup: token %016llx ids %u/%u",
+		       (unsigned long long)out.token, out.allowed_uid,
+		       out.allowed_gid);
 	/* The 64-bit token is the same one the kernel shows. */
-	CHECK_OK(proc_read(PROC_RESV, &l));
+	ASSERT_OK(proc_read(PROC_RESV, &l));
 	pl = proc_find(&l, "tcp", 13100);
-	CHECK(pl && !strcmp(pl->f[PL_TOKEN], tok_hex(tok)),
-	      "listing: '%s', created %s", pl ? pl->raw : "", tok_hex(tok));
+	ASSERT_TRUE(pl && !strcmp(pl->f[PL_TOKEN], tok_hex(tok)))
+		TH_LOG("listing: '%s', created %s",
+		       pl ? pl->raw : "", tok_hex(tok));
 	fd = xsock(AF_INET6, TCP);
-	CHECK_OK(associate(fd, tok));
-	CHECK_OK(bind_port(fd, 0));
+	ASSERT_OK(associate(fd, tok));
+	ASSERT_OK(bind_port(fd, 0));
 	port = local_port(fd);
-	CHECK(port_in(port, 13100, 4), "bound to %d", port);
+	ASSERT_TRUE(port_in(port, 13100, 4)) TH_LOG("bound to %d", port);
 	close(fd);
-	CHECK_ERR(outsider_bind(AF_INET, TCP, 13103), -EACCES);
+	ASSERT_ERRNO(outsider_bind(AF_INET, TCP, 13103), -EACCES);
 	/* Restore with a given 64-bit token. */
-	CHECK_OK(pdelete(ctl, TCP, 13100, 4));
-	CHECK_ERR(plookup(ctl, TCP, 13100, 4, NULL), -ENOENT);
+	ASSERT_OK(pdelete(ctl, TCP, 13100, 4));
+	ASSERT_ERRNO(plookup(ctl, TCP, 13100, 4, NULL), -ENOENT);
 	tok2 = 0xfedcba9876543210ULL;
-	CHECK_OK(pcreate_given(ctl, UDP, 13110, 2, tok2));
-	CHECK_OK(plookup(ctl, UDP, 13110, 2, &out));
-	CHECK(out.token == tok2, "given token came back as %016llx",
-	      (unsigned long long)out.token);
-	CHECK_ERR(pcreate_given(ctl, UDP, 13120, 1, tok2), -EEXIST);
-	CHECK_OK(pdelete(ctl, UDP, 13110, 2));
+	ASSERT_OK(pcreate_given(ctl, UDP, 13110, 2, tok2));
+	ASSERT_OK(plookup(ctl, UDP, 13110, 2, &out));
+	ASSERT_TRUE(out.token == tok2)
+		TH_LOG("given token came back as %016llx",
+		       (unsigned long long)out.token);
+	ASSERT_ERRNO(pcreate_given(ctl, UDP, 13120, 1, tok2), -EEXIST);
+	ASSERT_OK(pdelete(ctl, UDP, 13110, 2));
 	/* Stale and zero tokens. */
 	fd = xsock(AF_INET, TCP);
-	CHECK_ERR(associate(fd, tok), -ENOENT);
-	CHECK_ERR(associate(fd, 0), -ENOENT);
-	CHECK_ERR(release(fd, 0), -ENOENT);
-	CHECK_ERR(release(fd, tok), -ENOENT);
+	ASSERT_ERRNO(associate(fd, tok), -ENOENT);
+	ASSERT_ERRNO(associate(fd, 0), -ENOENT);
+	ASSERT_ERRNO(release(fd, 0), -ENOENT);
+	ASSERT_ERRNO(release(fd, tok), -ENOENT);
 	close(fd);
 	close(ctl);
-	return 0;
 }
 
-static int bad_pointers_efault_and_leave_nothing(void)
+TEST_F(compat32, bad_pointers_efault_and_leave_nothing)
 {
 	struct inet_port_reservation_instance in = { 0 };
 	struct portres_persistent p = preq(TCP, 13200, 2, ANY_ID, ANY_ID);
@@ -191,7 +201,6 @@ static int bad_pointers_efault_and_leave_nothing(void)
 	char *ro, *gone;
 	int t, u, ctl;
 
-	begin();
 	ctl = xctl_open();
 	t = xsock(AF_INET, TCP);
 	u = xsock(AF_INET6, UDP);
@@ -201,42 +210,43 @@ static int bad_pointers_efault_and_leave_nothing(void)
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ro != MAP_FAILED && gone != MAP_FAILED, "mmap");
+	ASSERT_TRUE(ro != MAP_FAILED && gone != MAP_FAILED) TH_LOG("mmap");
 	memcpy(ro, &in, sizeof(in));
 	memcpy(ro + 64, &p, sizeof(p));
-	CHECK(mprotect(ro, 4096, PROT_READ) == 0 && munmap(gone, 4096) == 0,
-	      "mprotect/munmap: %s", strerror(errno));
+	ASSERT_TRUE(mprotect(ro, 4096, PROT_READ) == 0 &&
+		    munmap(gone, 4096) == 0)
+		TH_LOG("mprotect/munmap: %s", strerror(errno));
 	xreserved_ports_read(&before);
 
-	CHECK_ERR(io(t, SIO_ACQUIRE_PORT_RESERVATION, NULL), -EFAULT);
-	CHECK_ERR(io(u, SIO_ASSOCIATE_PORT_RESERVATION, NULL), -EFAULT);
-	CHECK_ERR(io(t, SIO_RELEASE_PORT_RESERVATION, gone), -EFAULT);
-	CHECK_ERR(io(u, SIO_ACQUIRE_PORT_RESERVATION, gone), -EFAULT);
-	CHECK_ERR(io(t, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
-	CHECK_ERR(io(u, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, NULL), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(u, SIO_ASSOCIATE_PORT_RESERVATION, NULL), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(t, SIO_RELEASE_PORT_RESERVATION, gone), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(u, SIO_ACQUIRE_PORT_RESERVATION, gone), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(u, SIO_ACQUIRE_PORT_RESERVATION, ro), -EFAULT);
 	/* The top of the 32-bit address space is not the process's. */
-	CHECK_ERR(io(t, SIO_ACQUIRE_PORT_RESERVATION, (void *)0xfffff000UL),
-		  -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, NULL), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, gone), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_DELETE_PERSISTENT, gone), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, ro + 64), -EFAULT);
-	CHECK_ERR(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, (void *)0xfffff000UL),
-		  -EFAULT);
+	ASSERT_ERRNO(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION,
+			       (void *)0xfffff000UL), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, NULL), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, gone), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(ctl, PORTRES_IOC_DELETE_PERSISTENT, gone), -EFAULT);
+	ASSERT_ERRNO(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, ro + 64),
+		     -EFAULT);
+	ASSERT_ERRNO(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT,
+			       (void *)0xfffff000UL), -EFAULT);
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "a faulting ioctl changed ip_local_reserved_ports");
-	CHECK_ERR(plookup(ctl, TCP, 13200, 2, NULL), -ENOENT);
-	CHECK_OK(outsider_bind(AF_INET, TCP, 13201));
-	CHECK_OK(outsider_bind(AF_INET, UDP, 13201));
-	CHECK_OK(acquire(t, 13200, 2, NULL));
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("a faulting ioctl changed ip_local_reserved_ports");
+	ASSERT_ERRNO(plookup(ctl, TCP, 13200, 2, NULL), -ENOENT);
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 13201));
+	ASSERT_OK(outsider_bind(AF_INET, UDP, 13201));
+	ASSERT_OK(acquire(t, 13200, 2, NULL));
 	close(t);
 	close(u);
 	close(ctl);
-	return 0;
 }
 
-static int unaligned_pointers_work(void)
+TEST_F(compat32, unaligned_pointers_work)
 {
 	struct inet_port_reservation_instance in = { 0 }, got;
 	struct inet_port_reservation_token tok;
@@ -244,43 +254,45 @@ static int unaligned_pointers_work(void)
 	static char buf[256];
 	int t, a, ctl;
 
-	begin();
 	ctl = xctl_open();
 	t = xsock(AF_INET, UDP);
 	a = xsock(AF_INET6, UDP);
 	in.reservation.start_port = htons(13300);
 	in.reservation.number_of_ports = 2;
 	memcpy(buf + 1, &in, sizeof(in));
-	CHECK_OK(io(t, SIO_ACQUIRE_PORT_RESERVATION, buf + 1));
+	ASSERT_OK(ioctl_err(t, SIO_ACQUIRE_PORT_RESERVATION, buf + 1));
 	memcpy(&got, buf + 1, sizeof(got));
-	CHECK(got.token.token && ntohs(got.reservation.start_port) == 13300,
-	      "unaligned acquire gave %u", ntohs(got.reservation.start_port));
+	ASSERT_TRUE(got.token.token &&
+		    ntohs(got.reservation.start_port) == 13300)
+		TH_LOG("unaligned acquire gave %u",
+		       ntohs(got.reservation.start_port));
 	tok = got.token;
 	memcpy(buf + 37, &tok, sizeof(tok));
-	CHECK_OK(io(a, SIO_ASSOCIATE_PORT_RESERVATION, buf + 37));
-	CHECK_OK(bind_port(a, 0));
-	CHECK(port_in(local_port(a), 13300, 2), "bound to %d", local_port(a));
-	CHECK_OK(io(t, SIO_RELEASE_PORT_RESERVATION, buf + 37));
+	ASSERT_OK(ioctl_err(a, SIO_ASSOCIATE_PORT_RESERVATION, buf + 37));
+	ASSERT_OK(bind_port(a, 0));
+	ASSERT_TRUE(port_in(local_port(a), 13300, 2))
+		TH_LOG("bound to %d", local_port(a));
+	ASSERT_OK(ioctl_err(t, SIO_RELEASE_PORT_RESERVATION, buf + 37));
 	memcpy(buf + 67, &p, sizeof(p));
-	CHECK_OK(io(ctl, PORTRES_IOC_CREATE_PERSISTENT, buf + 67));
+	ASSERT_OK(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, buf + 67));
 	memcpy(&q, buf + 67, sizeof(q));
-	CHECK(q.token, "unaligned create gave token 0");
+	ASSERT_TRUE(q.token) TH_LOG("unaligned create gave token 0");
 	memcpy(buf + 131, &p, sizeof(p));
-	CHECK_OK(io(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, buf + 131));
+	ASSERT_OK(ioctl_err(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, buf + 131));
 	memcpy(&p, buf + 131, sizeof(p));
-	CHECK(p.token == q.token, "unaligned lookup: %016llx, created %016llx",
-	      (unsigned long long)p.token, (unsigned long long)q.token);
-	CHECK_OK(io(ctl, PORTRES_IOC_DELETE_PERSISTENT, buf + 131));
+	ASSERT_TRUE(p.token == q.token)
+		TH_LOG("unaligned lookup: %016llx, created %016llx",
+		       (unsigned long long)p.token, (unsigned long long)q.token);
+	ASSERT_OK(ioctl_err(ctl, PORTRES_IOC_DELETE_PERSISTENT, buf + 131));
 	close(a);
 	close(t);
 	close(ctl);
-	return 0;
 }
 
 struct blob24 { char b[24]; };
 struct blob40 { char b[40]; };
 
-static int wrong_numbers_and_sockets(void)
+TEST_F(compat32, wrong_numbers_and_sockets)
 {
 	static const struct { int family, type, proto, want; const char *name; } s[] = {
 		{ AF_UNIX, SOCK_STREAM, 0, -ENOTTY, "unix" },
@@ -300,20 +312,21 @@ static int wrong_numbers_and_sockets(void)
 	static union { struct portres_persistent p; char b[64]; } arg;
 	struct inet_port_reservation_instance in = { 0 };
 	struct portset before, after;
-	int ctl, t, i, fd, err;
+	int ctl, t, i, fd;
 
-	begin();
 	ctl = xctl_open();
 	t = xsock(AF_INET, TCP);
 	xreserved_ports_read(&before);
 	for (i = 0; i < (int)ARRAY_SIZE(bad); i++) {
 		arg.p = preq(TCP, 13400, 1, ANY_ID, ANY_ID);
-		CHECK_ERR(io(ctl, bad[i], &arg), -ENOTTY);
+		ASSERT_ERRNO(ioctl_err(ctl, bad[i], &arg), -ENOTTY);
 		arg.p = preq(TCP, 13400, 1, ANY_ID, ANY_ID);
-		CHECK_ERR(io(t, bad[i], &arg), -ENOTTY);
+		ASSERT_ERRNO(ioctl_err(t, bad[i], &arg), -ENOTTY);
 	}
-	CHECK_ERR(io(ctl, SIO_ACQUIRE_PORT_RESERVATION, &arg), -ENOTTY);
-	CHECK_ERR(io(t, PORTRES_IOC_CREATE_PERSISTENT, &arg), -ENOTTY);
+	ASSERT_ERRNO(ioctl_err(ctl, SIO_ACQUIRE_PORT_RESERVATION, &arg),
+		     -ENOTTY);
+	ASSERT_ERRNO(ioctl_err(t, PORTRES_IOC_CREATE_PERSISTENT, &arg),
+		     -ENOTTY);
 	in.reservation.start_port = htons(13400);
 	in.reservation.number_of_ports = 1;
 	for (i = 0; i < (int)ARRAY_SIZE(s); i++) {
@@ -321,45 +334,31 @@ static int wrong_numbers_and_sockets(void)
 		/* UDP-Lite is gone since Linux 7.0. */
 		if (fd < 0 && errno == EPROTONOSUPPORT &&
 		    s[i].proto == IPPROTO_UDPLITE) {
-			tap_diag("%s not available in this kernel: not checked",
-				 s[i].name);
+			diag("%s not available in this kernel: not checked",
+			     s[i].name);
 			continue;
 		}
-		CHECK(fd >= 0, "%s: socket: %s", s[i].name, strerror(errno));
-		err = io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in);
-		CHECK(err == s[i].want, "%s: acquire: expected %s, got %s",
-		      s[i].name, tap_errname(-s[i].want), tap_errname(-err));
-		err = release(fd, 1);
-		CHECK(err == s[i].want, "%s: release: expected %s, got %s",
-		      s[i].name, tap_errname(-s[i].want), tap_errname(-err));
+		ASSERT_TRUE(fd >= 0)
+			TH_LOG("%s: socket: %s", s[i].name, strerror(errno));
+		ASSERT_ERRNO(ioctl_err(fd, SIO_ACQUIRE_PORT_RESERVATION, &in),
+			     s[i].want) TH_LOG("%s: acquire", s[i].name);
+		ASSERT_ERRNO(release(fd, 1), s[i].want)
+			TH_LOG("%s: release", s[i].name);
 		close(fd);
 	}
 	fd = xsock(AF_INET, TCP);
 	close(fd);
-	CHECK_ERR(io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -EBADF);
+	ASSERT_ERRNO(ioctl_err(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -EBADF);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	CHECK_ERR(io(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -ENOTTY);
+	ASSERT_ERRNO(ioctl_err(fd, SIO_ACQUIRE_PORT_RESERVATION, &in), -ENOTTY);
 	close(fd);
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "a refused ioctl changed ip_local_reserved_ports");
-	CHECK_ERR(plookup(ctl, TCP, 13400, 1, NULL), -ENOENT);
-	CHECK_OK(acquire(t, 13400, 1, NULL));
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("a refused ioctl changed ip_local_reserved_ports");
+	ASSERT_ERRNO(plookup(ctl, TCP, 13400, 1, NULL), -ENOENT);
+	ASSERT_OK(acquire(t, 13400, 1, NULL));
 	close(t);
 	close(ctl);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(acquire_associate_bind_release_end_to_end),
-	TAP_TEST(closing_the_socket_ends_the_reservation),
-	TAP_TEST(persistent_create_lookup_delete),
-	TAP_TEST(bad_pointers_efault_and_leave_nothing),
-	TAP_TEST(unaligned_pointers_work),
-	TAP_TEST(wrong_numbers_and_sockets),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

@@ -6,7 +6,8 @@
  * allowed_uid/allowed_gid admission for lookup and associate, restore with a
  * given token, life beyond the creator, and death with the namespace.
  *
- * Ports used: 30000-30999.
+ * Each test runs in a network namespace of its own (portres_test.h): its
+ * persistent reservations go with it.
  */
 #include <arpa/inet.h>
 #include <grp.h>
@@ -18,33 +19,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "portres_test.h"
 #include "persist_util.h"
 
 #define TCP	IPPROTO_TCP
 #define UDP	IPPROTO_UDP
 
-static void begin(void)
+/* Children drop to nobody: they must reach /dev/portres. */
+static void __attribute__((constructor)) traversable(void)
 {
 	root_traversable();
-	persist_cleanup_at_exit(30000, 30999);
 }
 
-static bool reserved(int port)
-{
-	struct portset ps;
-
-	xreserved_ports_read(&ps);
-	return portset_test(&ps, port);
-}
-
-/* An unassociated socket's bind to port: 0 or -errno. */
-static int outsider_bind(int family, int proto, uint16_t port)
-{
-	int fd = xsock(family, proto), err = bind_port(fd, port);
-
-	close(fd);
-	return err;
-}
+PORTRES_FIXTURE(persist, PORTRES_NETNS);
 
 /* Associate a new socket with token and bind it to port 0: its port. */
 static int assoc_bind(int family, int proto, uint64_t token, int *fdp)
@@ -65,110 +52,136 @@ static int assoc_bind(int family, int proto, uint64_t token, int *fdp)
 
 /* ---- who may create and delete ---- */
 
-enum unpriv { NOBODY, ROOT_NO_ADMIN };
+/* Callers without CAP_NET_ADMIN: a user, and root without the capability. */
+FIXTURE(unprivileged) {};
+
+FIXTURE_VARIANT(unprivileged) {
+	bool nobody;		/* else root without CAP_NET_ADMIN */
+};
+
+FIXTURE_VARIANT_ADD(unprivileged, nobody) {
+	.nobody = true,
+};
+
+/* Root is not enough: it is the capability that counts. */
+FIXTURE_VARIANT_ADD(unprivileged, root_without_cap_net_admin) {
+	.nobody = false,
+};
+
+FIXTURE_SETUP(unprivileged)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+}
+
+FIXTURE_TEARDOWN_PARENT(unprivileged)
+{
+	portres_teardown(_metadata);
+}
+
+struct refused_arg {
+	struct __test_metadata *_metadata;
+	bool nobody;
+};
 
 static int create_delete_refused(void *arg)
 {
-	enum unpriv how = *(enum unpriv *)arg;
+	struct refused_arg *a = arg;
+	struct __test_metadata *_metadata = a->_metadata;
 	int ctl;
 
-	if (how == NOBODY)
+	if (a->nobody)
 		drop_to_uid(NOBODY_UID);
 	else
 		drop_cap(CAP_NET_ADMIN);
 	ctl = xctl_open();
-	CHECK_ERR(pcreate(ctl, TCP, 30000, 2, ANY_ID, ANY_ID, NULL), -EPERM);
-	CHECK_ERR(pcreate(ctl, UDP, 30000, 2, ANY_ID, ANY_ID, NULL), -EPERM);
-	CHECK_ERR(pcreate_given(ctl, TCP, 30002, 1, 0x1234), -EPERM);
-	CHECK_ERR(pdelete(ctl, TCP, 30010, 2), -EPERM);
-	CHECK_ERR(pdelete(ctl, UDP, 30010, 2), -EPERM);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30000, 2, ANY_ID, ANY_ID, NULL), -EPERM);
+	ASSERT_ERRNO(pcreate(ctl, UDP, 30000, 2, ANY_ID, ANY_ID, NULL), -EPERM);
+	ASSERT_ERRNO(pcreate_given(ctl, TCP, 30002, 1, 0x1234), -EPERM);
+	ASSERT_ERRNO(pcreate_given(ctl, UDP, 30440, 1, 0x1122334455667788ULL),
+		     -EPERM);
+	ASSERT_ERRNO(pdelete(ctl, TCP, 30010, 2), -EPERM);
+	ASSERT_ERRNO(pdelete(ctl, UDP, 30010, 2), -EPERM);
 	/* Lookup is not an administrator's operation: anyone is allowed. */
-	CHECK_OK(plookup(ctl, TCP, 30010, 2, NULL));
+	ASSERT_OK(plookup(ctl, TCP, 30010, 2, NULL));
 	close(ctl);
 	return 0;
 }
 
-static int create_and_delete_need_cap_net_admin(void)
+TEST_F(unprivileged, create_and_delete_are_eperm)
 {
-	enum unpriv nobody = NOBODY, noadmin = ROOT_NO_ADMIN;
-	int ctl;
+	struct refused_arg a = { _metadata, variant->nobody };
+	int ctl = xctl_open();
 
-	begin();
-	ctl = xctl_open();
 	xpcreate(ctl, TCP, 30010, 2);
 	xpcreate(ctl, UDP, 30010, 2);
-	CHECK_OK(child_run(create_delete_refused, &nobody));
-	/* Root is not enough: it is the capability that counts. */
-	CHECK_OK(child_run(create_delete_refused, &noadmin));
-	CHECK(!reserved(30000) && !reserved(30002),
-	      "a refused create set reserved-port bits");
-	CHECK_OK(plookup(ctl, TCP, 30010, 2, NULL));
-	CHECK_OK(plookup(ctl, UDP, 30010, 2, NULL));
-	CHECK_OK(pdelete(ctl, TCP, 30010, 2));
-	CHECK_OK(pdelete(ctl, UDP, 30010, 2));
+	ASSERT_OK(child_run(create_delete_refused, &a));
+	ASSERT_FALSE(reserved(30000) || reserved(30002))
+		TH_LOG("a refused create set reserved-port bits");
+	ASSERT_ERRNO(plookup(ctl, UDP, 30440, 1, NULL), -ENOENT);
+	ASSERT_OK(plookup(ctl, TCP, 30010, 2, NULL));
+	ASSERT_OK(plookup(ctl, UDP, 30010, 2, NULL));
+	ASSERT_OK(pdelete(ctl, TCP, 30010, 2));
+	ASSERT_OK(pdelete(ctl, UDP, 30010, 2));
 	close(ctl);
-	return 0;
 }
 
 /*
  * An unprivileged user becomes root of a new user namespace owning a new
- * network namespace: it administers that one, not the initial one through
- * a /dev/portres file opened before the unshare.
+ * network namespace: it administers that one, not the test's (owned by the
+ * initial user namespace) through a /dev/portres file opened before the
+ * unshare.
  */
 static int userns_child(void *arg)
 {
+	struct __test_metadata *_metadata = arg;
 	struct portres_persistent out;
 	int old, new;
 
-	(void)arg;
 	drop_to_uid(NOBODY_UID);
 	old = xctl_open();
 	xunshare_user_net();
 	new = xctl_open();
-	CHECK_ERR(pcreate(old, TCP, 30020, 2, ANY_ID, ANY_ID, NULL), -EPERM);
-	CHECK_ERR(pcreate_given(old, UDP, 30020, 2, 0x77), -EPERM);
-	CHECK_ERR(pdelete(old, TCP, 30030, 1), -EPERM);
-	CHECK_OK(plookup(old, TCP, 30030, 1, NULL));
+	ASSERT_ERRNO(pcreate(old, TCP, 30020, 2, ANY_ID, ANY_ID, NULL), -EPERM);
+	ASSERT_ERRNO(pcreate_given(old, UDP, 30020, 2, 0x77), -EPERM);
+	ASSERT_ERRNO(pdelete(old, TCP, 30030, 1), -EPERM);
+	ASSERT_OK(plookup(old, TCP, 30030, 1, NULL));
 
-	CHECK_OK(pcreate(new, TCP, 30020, 2, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pcreate_given(new, UDP, 30020, 2, 0x77));
+	ASSERT_OK(pcreate(new, TCP, 30020, 2, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate_given(new, UDP, 30020, 2, 0x77));
 	/* Only uid/gid 0 exist in this user namespace. */
-	CHECK_ERR(pcreate(new, TCP, 30040, 1, 1000, ANY_ID, NULL), -EINVAL);
-	CHECK_ERR(pcreate(new, TCP, 30040, 1, ANY_ID, 1000, NULL), -EINVAL);
-	CHECK_OK(pcreate(new, TCP, 30040, 1, 0, 0, NULL));
-	CHECK_OK(plookup(new, TCP, 30040, 1, &out));
-	CHECK(out.allowed_uid == 0 && out.allowed_gid == 0,
-	      "allowed ids %u/%u, want 0/0", out.allowed_uid, out.allowed_gid);
+	ASSERT_ERRNO(pcreate(new, TCP, 30040, 1, 1000, ANY_ID, NULL), -EINVAL);
+	ASSERT_ERRNO(pcreate(new, TCP, 30040, 1, ANY_ID, 1000, NULL), -EINVAL);
+	ASSERT_OK(pcreate(new, TCP, 30040, 1, 0, 0, NULL));
+	ASSERT_OK(plookup(new, TCP, 30040, 1, &out));
+	ASSERT_EQ(0, out.allowed_uid);
+	ASSERT_EQ(0, out.allowed_gid);
 	/* Reserved here: even the namespace's root may not bind into it. */
-	CHECK_ERR(outsider_bind(AF_INET, TCP, 30021), -EACCES);
-	CHECK(reserved(30020) && reserved(30021),
-	      "the new namespace's bitmap lacks its reservation");
-	CHECK_OK(pdelete(new, TCP, 30040, 1));
+	ASSERT_ERRNO(outsider_bind(AF_INET, TCP, 30021), -EACCES);
+	ASSERT_TRUE(reserved(30020) && reserved(30021))
+		TH_LOG("the new namespace's bitmap lacks its reservation");
+	ASSERT_OK(pdelete(new, TCP, 30040, 1));
 	/* 30020 (TCP and UDP) are left for the namespace to take away. */
 	return 0;
 }
 
-static int userns_root_administers_only_its_own_netns(void)
+TEST_F(persist, userns_root_administers_only_its_own_netns)
 {
-	int ctl;
+	int ctl = xctl_open();
 
-	begin();
-	ctl = xctl_open();
 	xpcreate(ctl, TCP, 30030, 1);
-	CHECK_OK(child_run(userns_child, NULL));
-	CHECK(!reserved(30020) && !reserved(30021),
-	      "the child namespace's reservation shows in the parent's bitmap");
-	CHECK_OK(outsider_bind(AF_INET, TCP, 30020));
-	CHECK_OK(outsider_bind(AF_INET6, UDP, 30021));
-	CHECK_ERR(plookup(ctl, TCP, 30020, 2, NULL), -ENOENT);
-	CHECK_OK(pdelete(ctl, TCP, 30030, 1));
+	ASSERT_OK(child_run(userns_child, _metadata));
+	ASSERT_FALSE(reserved(30020) || reserved(30021))
+		TH_LOG("the child namespace's reservation shows in the parent's bitmap");
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 30020));
+	ASSERT_OK(outsider_bind(AF_INET6, UDP, 30021));
+	ASSERT_ERRNO(plookup(ctl, TCP, 30020, 2, NULL), -ENOENT);
+	ASSERT_OK(pdelete(ctl, TCP, 30030, 1));
 	close(ctl);
-	return 0;
 }
 
 /* ---- invalid requests ---- */
 
-static int create_rejects_invalid_requests(void)
+TEST_F(persist, create_rejects_invalid_requests)
 {
 	struct portres_persistent p;
 	struct portset before, after;
@@ -182,155 +195,144 @@ static int create_rejects_invalid_requests(void)
 	size_t i;
 	int ctl;
 
-	begin();
 	ctl = xctl_open();
 	xreserved_ports_read(&before);
 
-	CHECK_ERR(pcreate(ctl, TCP, 0, 1, ANY_ID, ANY_ID, NULL), -EINVAL);
-	CHECK_ERR(pcreate(ctl, UDP, 0, 10, ANY_ID, ANY_ID, NULL), -EINVAL);
-	CHECK_ERR(pcreate(ctl, TCP, 30050, 0, ANY_ID, ANY_ID, NULL), -EINVAL);
-	CHECK_ERR(pcreate(ctl, TCP, 65535, 2, ANY_ID, ANY_ID, NULL), -EINVAL);
-	CHECK_ERR(pcreate(ctl, UDP, 65000, 1000, ANY_ID, ANY_ID, NULL), -EINVAL);
-	CHECK_ERR(pcreate(ctl, TCP, 30050, 65535, ANY_ID, ANY_ID, NULL), -EINVAL);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 0, 1, ANY_ID, ANY_ID, NULL), -EINVAL);
+	ASSERT_ERRNO(pcreate(ctl, UDP, 0, 10, ANY_ID, ANY_ID, NULL), -EINVAL);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30050, 0, ANY_ID, ANY_ID, NULL), -EINVAL);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 65535, 2, ANY_ID, ANY_ID, NULL), -EINVAL);
+	ASSERT_ERRNO(pcreate(ctl, UDP, 65000, 1000, ANY_ID, ANY_ID, NULL),
+		     -EINVAL);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30050, 65535, ANY_ID, ANY_ID, NULL),
+		     -EINVAL);
 
 	p = preq(TCP, 30050, 1, ANY_ID, ANY_ID);
 	p.pad = 1;
-	CHECK_ERR(ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p), -EINVAL);
+	ASSERT_ERRNO(ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p), -EINVAL);
 	for (i = 0; i < ARRAY_SIZE(bad_proto); i++) {
 		p = preq(TCP, 30050, 1, ANY_ID, ANY_ID);
 		p.protocol = bad_proto[i];
-		CHECK_ERR(ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p),
-			  -EINVAL);
+		ASSERT_ERRNO(ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p),
+			     -EINVAL) TH_LOG("protocol %u", bad_proto[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(bad_flags); i++) {
 		p = preq(UDP, 30050, 1, ANY_ID, ANY_ID);
 		p.flags = bad_flags[i];
 		p.token = 0x4242;
-		CHECK_ERR(ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p),
-			  -EINVAL);
+		ASSERT_ERRNO(ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p),
+			     -EINVAL) TH_LOG("flags %#x", bad_flags[i]);
 	}
-	CHECK_ERR(pcreate_given(ctl, TCP, 30050, 1, 0), -EINVAL);
+	ASSERT_ERRNO(pcreate_given(ctl, TCP, 30050, 1, 0), -EINVAL);
 
 	/* The same blocks are no better for delete and lookup. */
-	CHECK_ERR(pdelete(ctl, TCP, 0, 1), -EINVAL);
-	CHECK_ERR(plookup(ctl, TCP, 30050, 0, NULL), -EINVAL);
+	ASSERT_ERRNO(pdelete(ctl, TCP, 0, 1), -EINVAL);
+	ASSERT_ERRNO(plookup(ctl, TCP, 30050, 0, NULL), -EINVAL);
 	p = preq(TCP, 30050, 1, ANY_ID, ANY_ID);
 	p.pad = 7;
-	CHECK_ERR(ctl_ioctl(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, &p), -EINVAL);
+	ASSERT_ERRNO(ctl_ioctl(ctl, PORTRES_IOC_LOOKUP_PERSISTENT, &p), -EINVAL);
 	p = preq(IPPROTO_SCTP, 30050, 1, ANY_ID, ANY_ID);
-	CHECK_ERR(ctl_ioctl(ctl, PORTRES_IOC_DELETE_PERSISTENT, &p), -EINVAL);
+	ASSERT_ERRNO(ctl_ioctl(ctl, PORTRES_IOC_DELETE_PERSISTENT, &p), -EINVAL);
 	/* A socket ioctl is not a control-device ioctl. */
-	CHECK_ERR(ioctl(ctl, SIO_ACQUIRE_PORT_RESERVATION, &p) ? -errno : 0,
-		  -ENOTTY);
+	ASSERT_ERRNO(ioctl_err(ctl, SIO_ACQUIRE_PORT_RESERVATION, &p), -ENOTTY);
 
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "a refused create changed ip_local_reserved_ports");
-	CHECK_OK(outsider_bind(AF_INET, TCP, 30050));
-	CHECK_OK(outsider_bind(AF_INET, UDP, 30050));
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("a refused create changed ip_local_reserved_ports");
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 30050));
+	ASSERT_OK(outsider_bind(AF_INET, UDP, 30050));
 
 	/* The edges that are valid. */
-	CHECK_OK(pcreate(ctl, TCP, 65535, 1, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pcreate(ctl, UDP, 30051, 1, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pdelete(ctl, TCP, 65535, 1));
-	CHECK_OK(pdelete(ctl, UDP, 30051, 1));
+	ASSERT_OK(pcreate(ctl, TCP, 65535, 1, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, UDP, 30051, 1, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pdelete(ctl, TCP, 65535, 1));
+	ASSERT_OK(pdelete(ctl, UDP, 30051, 1));
 	close(ctl);
-	return 0;
 }
 
 /* ---- overlaps ---- */
 
-static int create_over_reservation_is_eaddrinuse(void)
+TEST_F(persist, create_over_reservation_is_eaddrinuse)
 {
 	int ctl, rt, r2;
 
-	begin();
 	ctl = xctl_open();
 	rt = xsock(AF_INET, TCP);
 	xacquire(rt, 30100, 10, NULL);
 
-	CHECK_ERR(pcreate(ctl, TCP, 30100, 10, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30095, 10, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30109, 5, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30102, 2, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30090, 30, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate_given(ctl, TCP, 30105, 1, 0xabcdef), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30100, 10, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30095, 10, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30109, 5, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30102, 2, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30090, 30, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate_given(ctl, TCP, 30105, 1, 0xabcdef), -EADDRINUSE);
 	/* The other protocol's port space is separate. */
-	CHECK_OK(pcreate(ctl, UDP, 30100, 10, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, UDP, 30100, 10, ANY_ID, ANY_ID, NULL));
 	/* Adjacent is fine. */
-	CHECK_OK(pcreate(ctl, TCP, 30110, 5, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pcreate(ctl, TCP, 30095, 5, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, TCP, 30110, 5, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, TCP, 30095, 5, ANY_ID, ANY_ID, NULL));
 
 	/* Persistent against persistent, both ways round. */
-	CHECK_ERR(pcreate(ctl, TCP, 30112, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30114, 3, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, UDP, 30109, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, UDP, 30098, 3, 1000, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30112, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30114, 3, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, UDP, 30109, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, UDP, 30098, 3, 1000, ANY_ID, NULL), -EADDRINUSE);
 	/* And a runtime acquire over a persistent block. */
 	r2 = xsock(AF_INET6, TCP);
-	CHECK_ERR(acquire(r2, 30113, 1, NULL), -EADDRINUSE);
-	CHECK_ERR(acquire(r2, 30094, 2, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(acquire(r2, 30113, 1, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(acquire(r2, 30094, 2, NULL), -EADDRINUSE);
 	close(r2);
 	r2 = xsock(AF_INET, UDP);
-	CHECK_ERR(acquire(r2, 30105, 1, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(acquire(r2, 30105, 1, NULL), -EADDRINUSE);
 	close(r2);
 
 	/* Once the runtime reservation is gone, its block is free. */
 	close(rt);
-	CHECK_OK(pcreate(ctl, TCP, 30100, 10, ANY_ID, ANY_ID, NULL));
-	xpdelete(ctl, TCP, 30100, 10);
-	xpdelete(ctl, TCP, 30095, 5);
-	xpdelete(ctl, TCP, 30110, 5);
-	xpdelete(ctl, UDP, 30100, 10);
+	ASSERT_OK(pcreate(ctl, TCP, 30100, 10, ANY_ID, ANY_ID, NULL));
 	close(ctl);
-	return 0;
 }
 
-static int create_over_bound_port_is_eaddrinuse(void)
+TEST_F(persist, create_over_bound_port_is_eaddrinuse)
 {
 	int ctl, l, t6, u6;
 
-	begin();
 	ctl = xctl_open();
 	l = xlistener(AF_INET, 30120);
-	CHECK_ERR(pcreate(ctl, TCP, 30120, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30118, 5, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_OK(pcreate(ctl, UDP, 30118, 5, ANY_ID, ANY_ID, NULL));
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30120, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30118, 5, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_OK(pcreate(ctl, UDP, 30118, 5, ANY_ID, ANY_ID, NULL));
 	xpdelete(ctl, UDP, 30118, 5);
 
 	/* Bound without listen() holds the port as well. */
 	t6 = xsock(AF_INET6, TCP);
-	CHECK_OK(bind_port(t6, 30125));
-	CHECK_ERR(pcreate(ctl, TCP, 30123, 3, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_OK(bind_port(t6, 30125));
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30123, 3, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
 
 	u6 = xsock(AF_INET6, UDP);
-	CHECK_OK(bind_port(u6, 30130));
-	CHECK_ERR(pcreate(ctl, UDP, 30128, 5, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, UDP, 30130, 1, 1000, 1000, NULL), -EADDRINUSE);
-	CHECK_OK(pcreate(ctl, TCP, 30128, 5, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(bind_port(u6, 30130));
+	ASSERT_ERRNO(pcreate(ctl, UDP, 30128, 5, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, UDP, 30130, 1, 1000, 1000, NULL), -EADDRINUSE);
+	ASSERT_OK(pcreate(ctl, TCP, 30128, 5, ANY_ID, ANY_ID, NULL));
 	xpdelete(ctl, TCP, 30128, 5);
 
-	CHECK_PASS(make_time_wait(30140, 30141));
-	CHECK_ERR(pcreate(ctl, TCP, 30141, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_ERR(pcreate(ctl, TCP, 30135, 10, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
-	CHECK_OK(pcreate(ctl, TCP, 30142, 3, ANY_ID, ANY_ID, NULL));
+	ASSERT_EQ(0, make_time_wait(30140, 30141));
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30141, 1, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_ERRNO(pcreate(ctl, TCP, 30135, 10, ANY_ID, ANY_ID, NULL), -EADDRINUSE);
+	ASSERT_OK(pcreate(ctl, TCP, 30142, 3, ANY_ID, ANY_ID, NULL));
 	xpdelete(ctl, TCP, 30142, 3);
 
 	/* The refusals were the sockets': without them the blocks are free. */
 	close(l);
 	close(t6);
 	close(u6);
-	CHECK_OK(pcreate(ctl, TCP, 30118, 8, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pcreate(ctl, UDP, 30128, 5, ANY_ID, ANY_ID, NULL));
-	xpdelete(ctl, TCP, 30118, 8);
-	xpdelete(ctl, UDP, 30128, 5);
+	ASSERT_OK(pcreate(ctl, TCP, 30118, 8, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, UDP, 30128, 5, ANY_ID, ANY_ID, NULL));
 	close(ctl);
-	return 0;
 }
 
 /* ---- exact blocks ---- */
 
-static int delete_and_lookup_match_the_exact_block(void)
+TEST_F(persist, delete_and_lookup_match_the_exact_block)
 {
 	static const struct {
 		int proto;
@@ -345,49 +347,47 @@ static int delete_and_lookup_match_the_exact_block(void)
 	size_t i;
 	int ctl, rt;
 
-	begin();
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, TCP, 30200, 10, 1000, 2000, &tok));
-	CHECK(tok != 0, "token 0");
+	ASSERT_OK(pcreate(ctl, TCP, 30200, 10, 1000, 2000, &tok));
+	ASSERT_NE(0, tok);
 	for (i = 0; i < ARRAY_SIZE(wrong); i++) {
-		CHECK_ERR(plookup(ctl, wrong[i].proto, wrong[i].start,
-				  wrong[i].n, NULL), -ENOENT);
-		CHECK_ERR(pdelete(ctl, wrong[i].proto, wrong[i].start,
-				  wrong[i].n), -ENOENT);
+		ASSERT_ERRNO(plookup(ctl, wrong[i].proto, wrong[i].start,
+				     wrong[i].n, NULL), -ENOENT)
+			TH_LOG("wrong block %zu", i);
+		ASSERT_ERRNO(pdelete(ctl, wrong[i].proto, wrong[i].start,
+				     wrong[i].n), -ENOENT)
+			TH_LOG("wrong block %zu", i);
 	}
 	/* A runtime reservation is not a persistent one. */
 	rt = xsock(AF_INET, TCP);
 	xacquire(rt, 30220, 5, NULL);
-	CHECK_ERR(plookup(ctl, TCP, 30220, 5, NULL), -ENOENT);
-	CHECK_ERR(pdelete(ctl, TCP, 30220, 5), -ENOENT);
-	CHECK_ERR(acquire(rt, 30222, 1, NULL), -EADDRINUSE);	/* still there */
+	ASSERT_ERRNO(plookup(ctl, TCP, 30220, 5, NULL), -ENOENT);
+	ASSERT_ERRNO(pdelete(ctl, TCP, 30220, 5), -ENOENT);
+	ASSERT_ERRNO(acquire(rt, 30222, 1, NULL), -EADDRINUSE);	/* still there */
 
 	/* Same block, other protocol: the two are independent. */
-	CHECK_OK(pcreate(ctl, UDP, 30200, 10, ANY_ID, ANY_ID, &utok));
-	CHECK(utok != tok, "two reservations share token %016llx",
-	      (unsigned long long)tok);
+	ASSERT_OK(pcreate(ctl, UDP, 30200, 10, ANY_ID, ANY_ID, &utok));
+	ASSERT_NE(tok, utok) TH_LOG("two reservations share a token");
 
-	CHECK_OK(plookup(ctl, TCP, 30200, 10, &out));
-	CHECK(out.token == tok, "lookup token %016llx, created %016llx",
-	      (unsigned long long)out.token, (unsigned long long)tok);
-	CHECK(out.allowed_uid == 1000 && out.allowed_gid == 2000,
-	      "lookup allowed ids %u/%u, want 1000/2000", out.allowed_uid,
-	      out.allowed_gid);
-	CHECK(out.protocol == TCP && ntohs(out.range.start_port) == 30200 &&
-	      out.range.number_of_ports == 10, "lookup changed the block");
-	CHECK_OK(plookup(ctl, UDP, 30200, 10, &out));
-	CHECK(out.token == utok && out.allowed_uid == ANY_ID &&
-	      out.allowed_gid == ANY_ID, "UDP lookup: token %016llx ids %u/%u",
-	      (unsigned long long)out.token, out.allowed_uid, out.allowed_gid);
+	ASSERT_OK(plookup(ctl, TCP, 30200, 10, &out));
+	ASSERT_EQ(tok, out.token);
+	ASSERT_EQ(1000, out.allowed_uid);
+	ASSERT_EQ(2000, out.allowed_gid);
+	ASSERT_TRUE(out.protocol == TCP && ntohs(out.range.start_port) == 30200 &&
+		    out.range.number_of_ports == 10)
+		TH_LOG("lookup changed the block");
+	ASSERT_OK(plookup(ctl, UDP, 30200, 10, &out));
+	ASSERT_EQ(utok, out.token);
+	ASSERT_EQ(ANY_ID, out.allowed_uid);
+	ASSERT_EQ(ANY_ID, out.allowed_gid);
 
-	CHECK_OK(pdelete(ctl, TCP, 30200, 10));
-	CHECK_ERR(pdelete(ctl, TCP, 30200, 10), -ENOENT);
-	CHECK_ERR(plookup(ctl, TCP, 30200, 10, NULL), -ENOENT);
-	CHECK_OK(plookup(ctl, UDP, 30200, 10, NULL));
-	CHECK_OK(pdelete(ctl, UDP, 30200, 10));
+	ASSERT_OK(pdelete(ctl, TCP, 30200, 10));
+	ASSERT_ERRNO(pdelete(ctl, TCP, 30200, 10), -ENOENT);
+	ASSERT_ERRNO(plookup(ctl, TCP, 30200, 10, NULL), -ENOENT);
+	ASSERT_OK(plookup(ctl, UDP, 30200, 10, NULL));
+	ASSERT_OK(pdelete(ctl, UDP, 30200, 10));
 	close(rt);
 	close(ctl);
-	return 0;
 }
 
 /* ---- allowed_uid / allowed_gid ---- */
@@ -427,10 +427,41 @@ static const struct {
 };
 #define NBLK	ARRAY_SIZE(BLK)
 
+/* Lookup, or associate + bind(0), by each of WHO, of each of BLK. */
+FIXTURE(admission) {};
+
+FIXTURE_VARIANT(admission) {
+	bool assoc;		/* associate + bind(0), else lookup */
+	int proto;
+};
+
+FIXTURE_VARIANT_ADD(admission, lookup) {
+	.assoc = false, .proto = TCP,
+};
+
+FIXTURE_VARIANT_ADD(admission, tcp_associate) {
+	.assoc = true, .proto = TCP,
+};
+
+FIXTURE_VARIANT_ADD(admission, udp_associate) {
+	.assoc = true, .proto = UDP,
+};
+
+FIXTURE_SETUP(admission)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+}
+
+FIXTURE_TEARDOWN_PARENT(admission)
+{
+	portres_teardown(_metadata);
+}
+
 struct admit_arg {
+	struct __test_metadata *_metadata;
 	const struct who *w;
 	int widx;
-	bool assoc;		/* associate + bind(0), else lookup */
+	bool assoc;
 	int proto;
 	uint64_t token[NBLK];
 };
@@ -449,9 +480,11 @@ static void become_who(const struct who *w)
 		die("become %s: %s", w->name, strerror(errno));
 }
 
+/* 0, or -1 after logging the first block where the answer was wrong. */
 static int admit_child(void *arg)
 {
 	struct admit_arg *a = arg;
+	struct __test_metadata *_metadata = a->_metadata;
 	struct portres_persistent out;
 	size_t b;
 	int ctl, err, fd;
@@ -466,28 +499,29 @@ static int admit_child(void *arg)
 			if (!err && (out.token != a->token[b] ||
 				     out.allowed_uid != BLK[b].uid ||
 				     out.allowed_gid != BLK[b].gid)) {
-				tap_diag("%s: lookup %u gave token %016llx ids %u/%u",
-					 a->w->name, BLK[b].start,
-					 (unsigned long long)out.token,
-					 out.allowed_uid, out.allowed_gid);
+				TH_LOG("%s: lookup %u gave token %016llx ids %u/%u",
+				       a->w->name, BLK[b].start,
+				       (unsigned long long)out.token,
+				       out.allowed_uid, out.allowed_gid);
 				return -1;
 			}
 		} else {
 			fd = xsock(b & 1 ? AF_INET6 : AF_INET, a->proto);
 			err = associate(fd, a->token[b]);
 			if (!err) {
-				CHECK_OK(bind_port(fd, 0));
-				CHECK(port_in(local_port(fd), BLK[b].start, 2),
-				      "%s: bound to %d, outside %u+2",
-				      a->w->name, local_port(fd), BLK[b].start);
+				ASSERT_OK(bind_port(fd, 0)) TH_LOG("%s", a->w->name);
+				ASSERT_TRUE(port_in(local_port(fd), BLK[b].start, 2))
+					TH_LOG("%s: bound to %d, outside %u+2",
+					       a->w->name, local_port(fd),
+					       BLK[b].start);
 			}
 			close(fd);
 		}
 		if (err != want) {
-			tap_diag("%s: %s of %u (uid %d gid %d): expected %s, got %s",
-				 a->w->name, a->assoc ? "associate" : "lookup",
-				 BLK[b].start, (int)BLK[b].uid, (int)BLK[b].gid,
-				 tap_errname(-want), tap_errname(-err));
+			TH_LOG("%s: %s of %u (uid %d gid %d): expected %s, got %s",
+			       a->w->name, a->assoc ? "associate" : "lookup",
+			       BLK[b].start, (int)BLK[b].uid, (int)BLK[b].gid,
+			       errname(-want), errname(-err));
 			return -1;
 		}
 	}
@@ -495,17 +529,19 @@ static int admit_child(void *arg)
 	return 0;
 }
 
-static int admission(bool assoc, int proto)
+TEST_F(admission, admits_allowed_uid_gid_and_cap_net_admin)
 {
-	struct admit_arg a = { .assoc = assoc, .proto = proto };
+	struct admit_arg a = {
+		._metadata = _metadata,
+		.assoc = variant->assoc, .proto = variant->proto,
+	};
 	size_t b, w;
 	int ctl, fails = 0;
 
-	begin();
 	ctl = xctl_open();
 	for (b = 0; b < NBLK; b++)
-		CHECK_OK(pcreate(ctl, proto, BLK[b].start, 2, BLK[b].uid,
-				 BLK[b].gid, &a.token[b]));
+		ASSERT_OK(pcreate(ctl, a.proto, BLK[b].start, 2, BLK[b].uid,
+				  BLK[b].gid, &a.token[b]));
 	for (w = 0; w < NWHO; w++) {
 		a.w = &WHO[w];
 		a.widx = w;
@@ -514,64 +550,32 @@ static int admission(bool assoc, int proto)
 			fails++;
 	}
 	for (b = 0; b < NBLK; b++)
-		CHECK_OK(pdelete(ctl, proto, BLK[b].start, 2));
+		ASSERT_OK(pdelete(ctl, a.proto, BLK[b].start, 2));
 	close(ctl);
-	CHECK(!fails, "%d of %zu callers saw the wrong answer", fails, NWHO);
-	return 0;
+	ASSERT_EQ(0, fails) TH_LOG("%d of %zu callers saw the wrong answer",
+				   fails, NWHO);
 }
 
-static int lookup_admits_allowed_uid_gid_and_cap_net_admin(void)
-{
-	return admission(false, TCP);
-}
-
-static int tcp_associate_admits_allowed_uid_gid_and_cap_net_admin(void)
-{
-	return admission(true, TCP);
-}
-
-static int udp_associate_admits_allowed_uid_gid_and_cap_net_admin(void)
-{
-	return admission(true, UDP);
-}
-
-static int wrong_protocol_token_is_enoent(void)
+TEST_F(persist, wrong_protocol_token_is_enoent)
 {
 	uint64_t t, u;
 	int ctl, fd;
 
-	begin();
 	ctl = xctl_open();
 	t = xpcreate(ctl, TCP, 30350, 1);
 	u = xpcreate(ctl, UDP, 30350, 1);
 	fd = xsock(AF_INET, UDP);
-	CHECK_ERR(associate(fd, t), -ENOENT);
+	ASSERT_ERRNO(associate(fd, t), -ENOENT);
 	close(fd);
 	fd = xsock(AF_INET6, TCP);
-	CHECK_ERR(associate(fd, u), -ENOENT);
-	CHECK_ERR(associate(fd, t ^ u ^ 1), -ENOENT);
-	CHECK_OK(associate(fd, t));
+	ASSERT_ERRNO(associate(fd, u), -ENOENT);
+	ASSERT_ERRNO(associate(fd, t ^ u ^ 1), -ENOENT);
+	ASSERT_OK(associate(fd, t));
 	close(fd);
-	xpdelete(ctl, TCP, 30350, 1);
-	xpdelete(ctl, UDP, 30350, 1);
 	close(ctl);
-	return 0;
 }
 
 /* ---- restore with a given token ---- */
-
-static int given_token_refused(void *arg)
-{
-	enum unpriv how = *(enum unpriv *)arg;
-	int ctl;
-
-	if (how == NOBODY)
-		drop_to_uid(NOBODY_UID);
-	else
-		drop_cap(CAP_NET_ADMIN);
-	ctl = xctl_open();
-	return pcreate_given(ctl, UDP, 30440, 1, 0x1122334455667788ULL);
-}
 
 static int given_token_in_new_netns(void *arg)
 {
@@ -585,49 +589,43 @@ static int given_token_in_new_netns(void *arg)
 	return pcreate_given(ctl, TCP, 30400, 3, tok);
 }
 
-static int given_token_restores_the_same_token(void)
+/* Unprivileged callers: unprivileged.create_and_delete_are_eperm. */
+TEST_F(persist, given_token_restores_the_same_token)
 {
-	enum unpriv nobody = NOBODY, noadmin = ROOT_NO_ADMIN;
 	struct portres_persistent out;
 	uint64_t tok, rtok;
 	int ctl, rt, fd, port;
 
-	begin();
 	ctl = xctl_open();
 	tok = xpcreate(ctl, TCP, 30400, 3);
 	xpdelete(ctl, TCP, 30400, 3);
-	CHECK_OK(pcreate_given(ctl, TCP, 30400, 3, tok));
-	CHECK_OK(plookup(ctl, TCP, 30400, 3, &out));
-	CHECK(out.token == tok, "restored as %016llx, not %016llx",
-	      (unsigned long long)out.token, (unsigned long long)tok);
+	ASSERT_OK(pcreate_given(ctl, TCP, 30400, 3, tok));
+	ASSERT_OK(plookup(ctl, TCP, 30400, 3, &out));
+	ASSERT_EQ(tok, out.token) TH_LOG("restored with another token");
 	/* The restored token is a working one. */
 	port = assoc_bind(AF_INET, TCP, tok, &fd);
-	CHECK(port_in(port, 30400, 3), "associated bind gave %d", port);
+	ASSERT_TRUE(port_in(port, 30400, 3)) TH_LOG("associated bind gave %d", port);
 	close(fd);
 
 	/* In use: by a persistent reservation, of either protocol... */
-	CHECK_ERR(pcreate_given(ctl, TCP, 30410, 1, tok), -EEXIST);
-	CHECK_ERR(pcreate_given(ctl, UDP, 30410, 1, tok), -EEXIST);
+	ASSERT_ERRNO(pcreate_given(ctl, TCP, 30410, 1, tok), -EEXIST);
+	ASSERT_ERRNO(pcreate_given(ctl, UDP, 30410, 1, tok), -EEXIST);
 	/* ...or by a runtime one. */
 	rt = xsock(AF_INET, TCP);
 	rtok = xacquire(rt, 30420, 1, NULL);
-	CHECK_ERR(pcreate_given(ctl, UDP, 30430, 1, rtok), -EEXIST);
-	CHECK_OK(outsider_bind(AF_INET, TCP, 30410));
-	CHECK_OK(outsider_bind(AF_INET, UDP, 30410));
-	CHECK_OK(outsider_bind(AF_INET, UDP, 30430));
+	ASSERT_ERRNO(pcreate_given(ctl, UDP, 30430, 1, rtok), -EEXIST);
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 30410));
+	ASSERT_OK(outsider_bind(AF_INET, UDP, 30410));
+	ASSERT_OK(outsider_bind(AF_INET, UDP, 30430));
 	close(rt);	/* the runtime token is free again */
-	CHECK_OK(pcreate_given(ctl, UDP, 30430, 1, rtok));
+	ASSERT_OK(pcreate_given(ctl, UDP, 30430, 1, rtok));
 	xpdelete(ctl, UDP, 30430, 1);
 
-	CHECK_ERR(pcreate_given(ctl, UDP, 30440, 1, 0), -EINVAL);
-	CHECK_ERR(child_run(given_token_refused, &nobody), -EPERM);
-	CHECK_ERR(child_run(given_token_refused, &noadmin), -EPERM);
-	CHECK_ERR(plookup(ctl, UDP, 30440, 1, NULL), -ENOENT);
+	ASSERT_ERRNO(pcreate_given(ctl, UDP, 30440, 1, 0), -EINVAL);
+	ASSERT_ERRNO(plookup(ctl, UDP, 30440, 1, NULL), -ENOENT);
 
-	CHECK_OK(child_run(given_token_in_new_netns, &tok));
-	xpdelete(ctl, TCP, 30400, 3);
+	ASSERT_OK(child_run(given_token_in_new_netns, &tok));
 	close(ctl);
-	return 0;
 }
 
 /* ---- lifetime ---- */
@@ -646,50 +644,43 @@ static int create_and_exit(void *arg)
 	return 0;	/* exits with the control file open */
 }
 
-static int persistent_outlives_its_creator_and_file(void)
+TEST_F(persist, persistent_outlives_its_creator_and_file)
 {
 	struct made *m = shared_page();
 	struct portres_persistent out;
 	int ctl, fd, port, i;
 	uint64_t tok;
 
-	begin();
-	CHECK_OK(child_run(create_and_exit, m));
+	ASSERT_OK(child_run(create_and_exit, m));
 	ctl = xctl_open();
-	CHECK_OK(plookup(ctl, TCP, 30500, 4, &out));
-	CHECK(out.token == m->tcp, "TCP token changed");
-	CHECK_OK(plookup(ctl, UDP, 30500, 4, &out));
-	CHECK(out.token == m->udp, "UDP token changed");
+	ASSERT_OK(plookup(ctl, TCP, 30500, 4, &out));
+	ASSERT_EQ(m->tcp, out.token) TH_LOG("TCP token changed");
+	ASSERT_OK(plookup(ctl, UDP, 30500, 4, &out));
+	ASSERT_EQ(m->udp, out.token) TH_LOG("UDP token changed");
 	for (i = 30500; i < 30504; i++)
-		CHECK(reserved(i), "port %d not reserved", i);
-	CHECK_ERR(outsider_bind(AF_INET, TCP, 30501), -EACCES);
-	CHECK_ERR(outsider_bind(AF_INET6, UDP, 30503), -EACCES);
+		ASSERT_TRUE(reserved(i)) TH_LOG("port %d not reserved", i);
+	ASSERT_ERRNO(outsider_bind(AF_INET, TCP, 30501), -EACCES);
+	ASSERT_ERRNO(outsider_bind(AF_INET6, UDP, 30503), -EACCES);
 	port = assoc_bind(AF_INET6, TCP, m->tcp, &fd);
-	CHECK(port_in(port, 30500, 4), "associated bind gave %d", port);
+	ASSERT_TRUE(port_in(port, 30500, 4)) TH_LOG("associated bind gave %d", port);
 	close(fd);
 
 	/* Closing the control file in the creating process ends nothing. */
 	tok = xpcreate(ctl, TCP, 30510, 1);
 	close(ctl);
 	ctl = xctl_open();
-	CHECK_OK(plookup(ctl, TCP, 30510, 1, &out));
-	CHECK(out.token == tok, "token changed after close");
-	CHECK_ERR(outsider_bind(AF_INET, TCP, 30510), -EACCES);
-
-	xpdelete(ctl, TCP, 30500, 4);
-	xpdelete(ctl, UDP, 30500, 4);
-	xpdelete(ctl, TCP, 30510, 1);
+	ASSERT_OK(plookup(ctl, TCP, 30510, 1, &out));
+	ASSERT_EQ(tok, out.token) TH_LOG("token changed after close");
+	ASSERT_ERRNO(outsider_bind(AF_INET, TCP, 30510), -EACCES);
 	close(ctl);
-	return 0;
 }
 
-static int delete_frees_the_ports(void)
+TEST_F(persist, delete_frees_the_ports)
 {
 	struct portset before, admin, now;
 	int ctl, i, t, bound, unbound, port, s;
 	uint64_t tok;
 
-	begin();
 	ctl = xctl_open();
 	xreserved_ports_read(&before);
 	/* An administrator's bit inside the block must survive the delete. */
@@ -700,42 +691,40 @@ static int delete_frees_the_ports(void)
 	tok = xpcreate(ctl, TCP, 30600, 5);
 	xpcreate(ctl, UDP, 30600, 5);
 	for (i = 30600; i < 30605; i++)
-		CHECK(reserved(i), "port %d not reserved", i);
+		ASSERT_TRUE(reserved(i)) TH_LOG("port %d not reserved", i);
 	port = assoc_bind(AF_INET, TCP, tok, &bound);
-	CHECK(port_in(port, 30600, 5), "associated bind gave %d", port);
+	ASSERT_TRUE(port_in(port, 30600, 5)) TH_LOG("associated bind gave %d", port);
 	unbound = xsock(AF_INET, TCP);
 	xassociate(unbound, tok);
 
-	CHECK_OK(pdelete(ctl, TCP, 30600, 5));
+	ASSERT_OK(pdelete(ctl, TCP, 30600, 5));
 	/* The UDP block still holds the (shared) bits. */
 	for (i = 30600; i < 30605; i++)
-		CHECK(reserved(i), "port %d lost its bit with UDP still reserved", i);
+		ASSERT_TRUE(reserved(i))
+			TH_LOG("port %d lost its bit with UDP still reserved", i);
 	/* A socket bound from the block keeps its port. */
-	CHECK(local_port(bound) == port, "bound socket moved to %d",
-	      local_port(bound));
+	ASSERT_EQ(port, local_port(bound)) TH_LOG("bound socket moved");
 	/* One associated but not bound yet finds the reservation gone. */
-	CHECK_ERR(bind_port(unbound, 0), -EADDRNOTAVAIL);
+	ASSERT_ERRNO(bind_port(unbound, 0), -EADDRNOTAVAIL);
 	t = xsock(AF_INET, TCP);
 	s = port == 30600 ? 30601 : 30600;
-	CHECK_OK(bind_port(t, s));
+	ASSERT_OK(bind_port(t, s));
 	close(t);
-	CHECK_ERR(outsider_bind(AF_INET, UDP, 30601), -EACCES);
+	ASSERT_ERRNO(outsider_bind(AF_INET, UDP, 30601), -EACCES);
 
-	CHECK_OK(pdelete(ctl, UDP, 30600, 5));
+	ASSERT_OK(pdelete(ctl, UDP, 30600, 5));
 	xreserved_ports_read(&now);
-	CHECK(!memcmp(&now, &admin, sizeof(now)),
-	      "after delete the bitmap is not what the administrator set");
-	CHECK_OK(outsider_bind(AF_INET, UDP, 30601));
-	CHECK_OK(outsider_bind(AF_INET6, UDP, 30604));
+	ASSERT_EQ(0, memcmp(&now, &admin, sizeof(now)))
+		TH_LOG("after delete the bitmap is not what the administrator set");
+	ASSERT_OK(outsider_bind(AF_INET, UDP, 30601));
+	ASSERT_OK(outsider_bind(AF_INET6, UDP, 30604));
 	close(bound);
 	close(unbound);
 	t = xsock(AF_INET, TCP);
-	CHECK_OK(acquire(t, 30600, 4, NULL));
+	ASSERT_OK(acquire(t, 30600, 4, NULL));
 	close(t);
-	CHECK_OK(pcreate(ctl, TCP, 30600, 5, ANY_ID, ANY_ID, NULL));
-	xpdelete(ctl, TCP, 30600, 5);
+	ASSERT_OK(pcreate(ctl, TCP, 30600, 5, ANY_ID, ANY_ID, NULL));
 	close(ctl);
-	return 0;
 }
 
 static int release_nobody(void *arg)
@@ -747,104 +736,98 @@ static int release_nobody(void *arg)
 	return release(fd, *(uint64_t *)arg);
 }
 
-static int release_of_a_persistent_token_is_einval(void)
+TEST_F(persist, release_of_a_persistent_token_is_einval)
 {
 	uint64_t t, u;
 	int ctl, tfd, ufd;
 
-	begin();
 	ctl = xctl_open();
 	t = xpcreate(ctl, TCP, 30700, 2);
 	u = xpcreate(ctl, UDP, 30700, 2);
 	tfd = xsock(AF_INET, TCP);
 	ufd = xsock(AF_INET6, UDP);
-	CHECK_ERR(release(tfd, t), -EINVAL);
-	CHECK_ERR(release(ufd, u), -EINVAL);
-	CHECK_ERR(release(tfd, u), -ENOENT);	/* other protocol */
+	ASSERT_ERRNO(release(tfd, t), -EINVAL);
+	ASSERT_ERRNO(release(ufd, u), -EINVAL);
+	ASSERT_ERRNO(release(tfd, u), -ENOENT);	/* other protocol */
 	/* An associated socket cannot release it either. */
 	xassociate(tfd, t);
-	CHECK_ERR(release(tfd, t), -EINVAL);
-	CHECK_ERR(child_run(release_nobody, &t), -EINVAL);
-	CHECK_OK(plookup(ctl, TCP, 30700, 2, NULL));
-	CHECK_OK(plookup(ctl, UDP, 30700, 2, NULL));
-	CHECK_ERR(outsider_bind(AF_INET, TCP, 30700), -EACCES);
+	ASSERT_ERRNO(release(tfd, t), -EINVAL);
+	ASSERT_ERRNO(child_run(release_nobody, &t), -EINVAL);
+	ASSERT_OK(plookup(ctl, TCP, 30700, 2, NULL));
+	ASSERT_OK(plookup(ctl, UDP, 30700, 2, NULL));
+	ASSERT_ERRNO(outsider_bind(AF_INET, TCP, 30700), -EACCES);
 	close(tfd);
 	close(ufd);
-	xpdelete(ctl, TCP, 30700, 2);
-	xpdelete(ctl, UDP, 30700, 2);
 	close(ctl);
-	return 0;
 }
 
-static int outsider_refused_associated_bind_from_block(void)
+TEST_F(persist, outsider_refused_associated_bind_from_block)
 {
 	int ctl, fd[4], u1, u2, port, i;
 	uint64_t t, u;
 
-	begin();
 	ctl = xctl_open();
 	t = xpcreate(ctl, TCP, 30800, 3);
 	u = xpcreate(ctl, UDP, 30800, 3);
 
 	/* Even root with every capability is an outsider. */
-	CHECK_ERR(outsider_bind(AF_INET, TCP, 30800), -EACCES);
-	CHECK_ERR(outsider_bind(AF_INET6, TCP, 30802), -EACCES);
-	CHECK_ERR(outsider_bind(AF_INET, UDP, 30801), -EACCES);
-	CHECK_ERR(outsider_bind(AF_INET6, UDP, 30802), -EACCES);
-	CHECK_OK(outsider_bind(AF_INET, TCP, 30803));
+	ASSERT_ERRNO(outsider_bind(AF_INET, TCP, 30800), -EACCES);
+	ASSERT_ERRNO(outsider_bind(AF_INET6, TCP, 30802), -EACCES);
+	ASSERT_ERRNO(outsider_bind(AF_INET, UDP, 30801), -EACCES);
+	ASSERT_ERRNO(outsider_bind(AF_INET6, UDP, 30802), -EACCES);
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 30803));
 
 	for (i = 0; i < 3; i++) {
 		port = assoc_bind(i & 1 ? AF_INET6 : AF_INET, TCP, t, &fd[i]);
-		CHECK(port_in(port, 30800, 3), "TCP socket %d bound to %d", i,
-		      port);
+		ASSERT_TRUE(port_in(port, 30800, 3))
+			TH_LOG("TCP socket %d bound to %d", i, port);
 		if (i)
-			CHECK(port != local_port(fd[i - 1]), "port %d twice", port);
-		CHECK_OK(listen(fd[i], 1) ? -errno : 0);
+			ASSERT_NE(local_port(fd[i - 1]), port)
+				TH_LOG("port %d twice", port);
+		ASSERT_OK(listen(fd[i], 1) ? -errno : 0);
 	}
-	CHECK(local_port(fd[0]) != local_port(fd[2]), "port %d twice",
-	      local_port(fd[0]));
+	ASSERT_NE(local_port(fd[0]), local_port(fd[2]))
+		TH_LOG("port %d twice", local_port(fd[0]));
 	fd[3] = xsock(AF_INET, TCP);
 	xassociate(fd[3], t);
-	CHECK_ERR(bind_port(fd[3], 0), -EADDRINUSE);	/* block full */
+	ASSERT_ERRNO(bind_port(fd[3], 0), -EADDRINUSE);	/* block full */
 
 	u1 = xsock(AF_INET, UDP);
 	xassociate(u1, u);
-	CHECK_ERR(bind_port(u1, 30810), -EINVAL);	/* outside the block */
-	CHECK_OK(bind_port(u1, 30801));
+	ASSERT_ERRNO(bind_port(u1, 30810), -EINVAL);	/* outside the block */
+	ASSERT_OK(bind_port(u1, 30801));
 	/* UDP autobind of an associated socket takes a free block port. */
 	u2 = xsock(AF_INET6, UDP);
 	xassociate(u2, u);
-	CHECK_OK(sendto_port(u2, 30850));
+	ASSERT_OK(sendto_port(u2, 30850));
 	port = local_port(u2);
-	CHECK(port == 30800 || port == 30802, "UDP autobind gave %d", port);
+	ASSERT_TRUE(port == 30800 || port == 30802)
+		TH_LOG("UDP autobind gave %d", port);
 
 	for (i = 0; i < 4; i++)
 		close(fd[i]);
 	close(u1);
 	close(u2);
-	xpdelete(ctl, TCP, 30800, 3);
-	xpdelete(ctl, UDP, 30800, 3);
 	close(ctl);
-	return 0;
 }
 
 /* ---- namespaces ---- */
 
 static int reserve_in_netns_and_exit(void *arg)
 {
+	struct __test_metadata *_metadata = arg;
 	uint64_t tok;
 	int ctl, fd, port;
 
-	(void)arg;
 	if (unshare(CLONE_NEWNET))
 		die("unshare: %s", strerror(errno));
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, TCP, 30900, 5, 1000, 1000, &tok));
-	CHECK_OK(pcreate(ctl, UDP, 30900, 5, ANY_ID, ANY_ID, NULL));
-	CHECK(reserved(30900), "not in the namespace's own bitmap");
+	ASSERT_OK(pcreate(ctl, TCP, 30900, 5, 1000, 1000, &tok));
+	ASSERT_OK(pcreate(ctl, UDP, 30900, 5, ANY_ID, ANY_ID, NULL));
+	ASSERT_TRUE(reserved(30900)) TH_LOG("not in the namespace's own bitmap");
 	port = assoc_bind(AF_INET, TCP, tok, &fd);
-	CHECK(port_in(port, 30900, 5), "associated bind gave %d", port);
-	CHECK_OK(listen(fd, 1) ? -errno : 0);
+	ASSERT_TRUE(port_in(port, 30900, 5)) TH_LOG("associated bind gave %d", port);
+	ASSERT_OK(listen(fd, 1) ? -errno : 0);
 	/* Exit with a listening socket of the block and the file open. */
 	return 0;
 }
@@ -859,67 +842,42 @@ static int netns_of_passed_file(void *arg)
 	return 0;
 }
 
-static int persistent_dies_with_its_namespace(void)
+TEST_F(persist, persistent_dies_with_its_namespace)
 {
 	struct portset before, after;
 	int ctl, other, sv[2], i;
 
-	begin();
 	ctl = xctl_open();
 	xreserved_ports_read(&before);
 	for (i = 0; i < 3; i++)
-		CHECK_OK(child_run(reserve_in_netns_and_exit, NULL));
-	CHECK_OK(outsider_bind(AF_INET, TCP, 30900));
-	CHECK_OK(outsider_bind(AF_INET6, UDP, 30904));
-	CHECK_ERR(plookup(ctl, TCP, 30900, 5, NULL), -ENOENT);
-	CHECK_OK(pcreate(ctl, TCP, 30900, 5, ANY_ID, ANY_ID, NULL));
+		ASSERT_OK(child_run(reserve_in_netns_and_exit, _metadata));
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 30900));
+	ASSERT_OK(outsider_bind(AF_INET6, UDP, 30904));
+	ASSERT_ERRNO(plookup(ctl, TCP, 30900, 5, NULL), -ENOENT);
+	ASSERT_OK(pcreate(ctl, TCP, 30900, 5, ANY_ID, ANY_ID, NULL));
 	xpdelete(ctl, TCP, 30900, 5);
 
 	/*
 	 * A control file keeps working on its opener's namespace, here one
 	 * whose only other user (the child) is gone.
 	 */
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
-		die("socketpair: %s", strerror(errno));
-	CHECK_OK(child_run(netns_of_passed_file, &sv[1]));
+	ASSERT_OK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) ? -errno : 0);
+	ASSERT_OK(child_run(netns_of_passed_file, &sv[1]));
 	other = recv_fd(sv[0]);
-	CHECK_OK(pcreate(other, TCP, 30910, 2, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pcreate(other, UDP, 30910, 2, 1000, ANY_ID, NULL));
-	CHECK_OK(plookup(other, TCP, 30910, 2, NULL));
-	CHECK_ERR(plookup(ctl, TCP, 30910, 2, NULL), -ENOENT);
-	CHECK_OK(outsider_bind(AF_INET, TCP, 30910));
-	CHECK(!reserved(30910), "other namespace's block in our bitmap");
+	ASSERT_OK(pcreate(other, TCP, 30910, 2, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(other, UDP, 30910, 2, 1000, ANY_ID, NULL));
+	ASSERT_OK(plookup(other, TCP, 30910, 2, NULL));
+	ASSERT_ERRNO(plookup(ctl, TCP, 30910, 2, NULL), -ENOENT);
+	ASSERT_OK(outsider_bind(AF_INET, TCP, 30910));
+	ASSERT_FALSE(reserved(30910)) TH_LOG("other namespace's block in our bitmap");
 	close(other);	/* the namespace and its reservations go */
 	close(sv[0]);
 	close(sv[1]);
 
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "namespaces that went away left bits in this one");
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("namespaces that went away left bits in this one");
 	close(ctl);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(create_and_delete_need_cap_net_admin),
-	TAP_TEST(userns_root_administers_only_its_own_netns),
-	TAP_TEST(create_rejects_invalid_requests),
-	TAP_TEST(create_over_reservation_is_eaddrinuse),
-	TAP_TEST(create_over_bound_port_is_eaddrinuse),
-	TAP_TEST(delete_and_lookup_match_the_exact_block),
-	TAP_TEST(lookup_admits_allowed_uid_gid_and_cap_net_admin),
-	TAP_TEST(tcp_associate_admits_allowed_uid_gid_and_cap_net_admin),
-	TAP_TEST(udp_associate_admits_allowed_uid_gid_and_cap_net_admin),
-	TAP_TEST(wrong_protocol_token_is_enoent),
-	TAP_TEST(given_token_restores_the_same_token),
-	TAP_TEST(persistent_outlives_its_creator_and_file),
-	TAP_TEST(delete_frees_the_ports),
-	TAP_TEST(release_of_a_persistent_token_is_einval),
-	TAP_TEST(outsider_refused_associated_bind_from_block),
-	TAP_TEST(persistent_dies_with_its_namespace),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

@@ -39,8 +39,33 @@ int xctl_open(void)
 
 int ctl_ioctl(int ctl, unsigned long cmd, struct portres_persistent *p)
 {
-	return ioctl(ctl, cmd, p) ? -errno : 0;
+	return ioctl_err(ctl, cmd, p);
 }
+
+/* ---- conv1: once here, was copied in persist, isolation and compat32 ---- */
+
+int ioctl_err(int fd, unsigned long cmd, const void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+bool reserved(int port)
+{
+	struct portset ps;
+
+	xreserved_ports_read(&ps);
+	return portset_test(&ps, port);
+}
+
+int outsider_bind(int family, int proto, uint16_t port)
+{
+	int fd = xsock(family, proto), err = bind_port(fd, port);
+
+	close(fd);
+	return err;
+}
+
+/* ---- end of conv1 ---- */
 
 struct portres_persistent preq(int proto, uint16_t start, uint16_t n,
 			       uint32_t uid, uint32_t gid)
@@ -77,9 +102,8 @@ int pcreate_given(int ctl, int proto, uint16_t start, uint16_t n,
 	p.token = token;
 	err = ctl_ioctl(ctl, PORTRES_IOC_CREATE_PERSISTENT, &p);
 	if (!err && p.token != token) {
-		tap_diag("created with token %016llx, got %016llx back",
-			 (unsigned long long)token,
-			 (unsigned long long)p.token);
+		diag("created with token %016llx, got %016llx back",
+		     (unsigned long long)token, (unsigned long long)p.token);
 		return -EPROTO;
 	}
 	return err;
@@ -114,7 +138,7 @@ uint64_t xpcreate(int ctl, int proto, uint16_t start, uint16_t n)
 	if (err)
 		die("create persistent %s %u+%u: %s",
 		    proto == IPPROTO_TCP ? "tcp" : "udp", start, n,
-		    tap_errname(-err));
+		    errname(-err));
 	if (!token)
 		die("create persistent %u+%u returned token 0", start, n);
 	return token;
@@ -125,7 +149,7 @@ void xpdelete(int ctl, int proto, uint16_t start, uint16_t n)
 	int err = pdelete(ctl, proto, start, n);
 
 	if (err)
-		die("delete persistent %u+%u: %s", start, n, tap_errname(-err));
+		die("delete persistent %u+%u: %s", start, n, errname(-err));
 }
 
 /* ---- /proc/net/port_reservations ---- */
@@ -157,7 +181,7 @@ static int proc_split(char *text, struct proc_listing *l)
 			     pl->f[5], pl->f[6], pl->f[7], pl->f[8], pl->f[9],
 			     pl->f[10], pl->f[11], pl->f[12], extra);
 		if (got != 13) {
-			tap_diag("listing line with %d fields: '%s'", got, line);
+			diag("listing line with %d fields: '%s'", got, line);
 			return -EPROTO;
 		}
 	}
@@ -312,46 +336,54 @@ void become(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)
 		die("become uid %u gid %u: %s", uid, gid, strerror(errno));
 }
 
-void send_fd(int sock, int fd)
-{
-	char data = 'f';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+/* One byte and room for one file descriptor, for SCM_RIGHTS. */
+struct fd_msg {
+	char data;
+	struct iovec iov;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct msghdr msg;
+};
 
+static void fd_msg_init(struct fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->data = 'f';
+	m->iov.iov_base = &m->data;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->u.buf;
+	m->msg.msg_controllen = sizeof(m->u.buf);
+}
+
+void send_fd(int sock, int fd)
+{
+	struct fd_msg m;
+	struct cmsghdr *c;
+
+	fd_msg_init(&m);
+	c = CMSG_FIRSTHDR(&m.msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
+	if (sendmsg(sock, &m.msg, 0) != 1)
 		die("sendmsg(SCM_RIGHTS): %s", strerror(errno));
 }
 
 int recv_fd(int sock)
 {
-	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
+	struct fd_msg m;
 	struct cmsghdr *c;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	fd_msg_init(&m);
+	if (recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC) != 1)
 		die("recvmsg: %s", strerror(errno));
-	c = CMSG_FIRSTHDR(&msg);
+	c = CMSG_FIRSTHDR(&m.msg);
 	if (!c || c->cmsg_type != SCM_RIGHTS)
 		die("recvmsg: no file descriptor");
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the persistent-reservation selftests (persist, procfs): raw
- * /dev/portres ioctls, /proc/net/port_reservations parsing, user-namespace
- * set-up, and a clean-up that deletes what a failed test left behind.
+ * Helpers of the persistent-reservation selftests (persist, procfs,
+ * isolation, compat32, badinput, events): raw /dev/portres ioctls,
+ * /proc/net/port_reservations parsing, user-namespace set-up, and a clean-up
+ * that deletes what a failed test left behind (for tests not in a netns of
+ * their own).
  */
 #ifndef PERSIST_UTIL_H
 #define PERSIST_UTIL_H
@@ -21,6 +23,17 @@ void *shared_page(void);
 int xctl_open(void);
 /* One ioctl on the control device: 0 or -errno. */
 int ctl_ioctl(int ctl, unsigned long cmd, struct portres_persistent *p);
+
+/*
+ * ---- conv1: once here, was copied in persist, isolation and compat32 ----
+ */
+/* ioctl(fd, cmd, arg) on any file (socket or control device): 0 or -errno. */
+int ioctl_err(int fd, unsigned long cmd, const void *arg);
+/* Is port's bit set in this namespace's ip_local_reserved_ports? */
+bool reserved(int port);
+/* bind() of a new socket associated with nothing, closed after: 0 or -errno. */
+int outsider_bind(int family, int proto, uint16_t port);
+/* ---- end of conv1 ---- */
 /* A request for proto/start/n with allowed ids uid/gid. */
 struct portres_persistent preq(int proto, uint16_t start, uint16_t n,
 			       uint32_t uid, uint32_t gid);

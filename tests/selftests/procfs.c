@@ -5,13 +5,15 @@
  * command name, the token shown only to files opened with CAP_NET_ADMIN,
  * and one listing per network namespace.
  *
- * Ports used: 31000-31999.
+ * Each test runs in a network namespace of its own (portres_test.h): the
+ * listing shows its lines only.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -19,16 +21,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "portres_test.h"
 #include "persist_util.h"
 
 #define TCP	IPPROTO_TCP
 #define UDP	IPPROTO_UDP
 
-static void begin(void)
+/* Children drop to nobody: they must reach /dev/portres and /proc. */
+static void __attribute__((constructor)) traversable(void)
 {
 	root_traversable();
-	persist_cleanup_at_exit(31000, 31999);
 }
+
+PORTRES_FIXTURE(procfs, PORTRES_NETNS);
 
 static void set_comm(const char *name)
 {
@@ -43,19 +48,21 @@ static void xread_listing(const char *path)
 	int err = proc_read(path, &listing);
 
 	if (err)
-		die("read %s: %s", path, tap_errname(-err));
+		die("read %s: %s", path, errname(-err));
 }
 
 /*
  * The line must be exactly want (printf format) and the refused count 0:
  * these tests refuse no bind (events.c counts refusals).
  */
-static int expect_line(const struct proc_listing *l, const char *proto,
-		       uint16_t first, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void expect_line(struct __test_metadata *_metadata,
+			const struct proc_listing *l, const char *proto,
+			uint16_t first, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
-static int expect_line(const struct proc_listing *l, const char *proto,
-		       uint16_t first, const char *fmt, ...)
+static void expect_line(struct __test_metadata *_metadata,
+			const struct proc_listing *l, const char *proto,
+			uint16_t first, const char *fmt, ...)
 {
 	const struct proc_line *pl = proc_find(l, proto, first);
 	char want[512];
@@ -67,10 +74,8 @@ static int expect_line(const struct proc_listing *l, const char *proto,
 	va_end(ap);
 	if (len >= 0 && (size_t)len < sizeof(want))
 		snprintf(want + len, sizeof(want) - len, " 0");
-	CHECK(pl, "no %s line for %u", proto, first);
-	CHECK(!strcmp(pl->raw, want), "line\n#   got  '%s'\n#   want '%s'",
-	      pl->raw, want);
-	return 0;
+	ASSERT_TRUE(pl != NULL) TH_LOG("no %s line for %u", proto, first);
+	ASSERT_STREQ(want, pl->raw);
 }
 
 /* A child holding a runtime reservation until told to let go. */
@@ -80,7 +85,6 @@ struct holder {
 	int proto;
 	uint16_t start, n;
 	char comm[16];
-	bool new_netns;
 	/* out (shared page) */
 	uint64_t token;
 	pid_t pid;
@@ -92,8 +96,6 @@ static int hold(void *arg)
 	int fd;
 
 	hs_child_side(&a->h);
-	if (a->new_netns && unshare(CLONE_NEWNET))
-		die("unshare: %s", strerror(errno));
 	if (a->uid)
 		drop_to_uid(a->uid);
 	set_comm(a->comm);
@@ -125,14 +127,13 @@ static int stop_holder(struct holder *a, pid_t pid)
 	return child_wait(pid);
 }
 
-static int header_and_runtime_lines(void)
+TEST_F(procfs, header_and_runtime_lines)
 {
 	struct holder *a = shared_page();
 	uint64_t tok;
 	pid_t pid;
 	int fd;
 
-	begin();
 	set_comm("procfs-rt");
 	fd = xsock(AF_INET6, TCP);
 	tok = xacquire(fd, 31000, 5, NULL);
@@ -144,20 +145,19 @@ static int header_and_runtime_lines(void)
 	pid = start_holder(a);
 
 	xread_listing(PROC_RESV);
-	CHECK(!strcmp(listing.header, PROC_HEADER), "header '%s'",
-	      listing.header);
-	CHECK_PASS(expect_line(&listing, "tcp", 31000,
-			       "tcp 31000 31004 5 runtime 0 0 %d - - %s procfs-rt",
-			       getpid(), tok_hex(tok)));
-	CHECK_PASS(expect_line(&listing, "udp", 31010,
-			       "udp 31010 31010 1 runtime 0 %u %d - - %s holder",
-			       NOBODY_UID, a->pid, tok_hex(a->token)));
-	CHECK_OK(stop_holder(a, pid));
+	ASSERT_STREQ(PROC_HEADER, listing.header);
+	expect_line(_metadata, &listing, "tcp", 31000,
+		    "tcp 31000 31004 5 runtime 0 0 %d - - %s procfs-rt",
+		    getpid(), tok_hex(tok));
+	expect_line(_metadata, &listing, "udp", 31010,
+		    "udp 31010 31010 1 runtime 0 %u %d - - %s holder",
+		    NOBODY_UID, a->pid, tok_hex(a->token));
+	ASSERT_OK(stop_holder(a, pid));
 	close(fd);
 	xread_listing(PROC_RESV);
-	CHECK(!proc_find(&listing, "tcp", 31000) &&
-	      !proc_find(&listing, "udp", 31010), "released lines still listed");
-	return 0;
+	ASSERT_FALSE(proc_find(&listing, "tcp", 31000) ||
+		     proc_find(&listing, "udp", 31010))
+		TH_LOG("released lines still listed");
 }
 
 /* Become euid 1234 but keep CAP_NET_ADMIN, to create as that user. */
@@ -182,45 +182,40 @@ static int create_as_1234(void *arg)
 	return pcreate(ctl, TCP, 31120, 2, ANY_ID, ANY_ID, arg);
 }
 
-static int persistent_lines(void)
+TEST_F(procfs, persistent_lines)
 {
 	uint64_t *t = shared_page();
 	int ctl;
 
-	begin();
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, TCP, 31100, 3, 1000, 2000, &t[0]));
-	CHECK_OK(pcreate(ctl, UDP, 31100, 1, ANY_ID, ANY_ID, &t[1]));
-	CHECK_OK(pcreate(ctl, UDP, 31105, 2, 1000, ANY_ID, &t[2]));
-	CHECK_OK(pcreate(ctl, TCP, 31110, 1, ANY_ID, NOBODY_UID, &t[3]));
+	ASSERT_OK(pcreate(ctl, TCP, 31100, 3, 1000, 2000, &t[0]));
+	ASSERT_OK(pcreate(ctl, UDP, 31100, 1, ANY_ID, ANY_ID, &t[1]));
+	ASSERT_OK(pcreate(ctl, UDP, 31105, 2, 1000, ANY_ID, &t[2]));
+	ASSERT_OK(pcreate(ctl, TCP, 31110, 1, ANY_ID, NOBODY_UID, &t[3]));
 	/* The uid field is the creator's. */
-	CHECK_OK(child_run(create_as_1234, &t[4]));
+	ASSERT_OK(child_run(create_as_1234, &t[4]));
 
 	xread_listing(PROC_RESV);
-	CHECK_PASS(expect_line(&listing, "tcp", 31100,
-			       "tcp 31100 31102 3 persistent 0 0 - 1000 2000 %s -",
-			       tok_hex(t[0])));
-	CHECK_PASS(expect_line(&listing, "udp", 31100,
-			       "udp 31100 31100 1 persistent 0 0 - - - %s -",
-			       tok_hex(t[1])));
-	CHECK_PASS(expect_line(&listing, "udp", 31105,
-			       "udp 31105 31106 2 persistent 0 0 - 1000 - %s -",
-			       tok_hex(t[2])));
-	CHECK_PASS(expect_line(&listing, "tcp", 31110,
-			       "tcp 31110 31110 1 persistent 0 0 - - %u %s -",
-			       NOBODY_UID, tok_hex(t[3])));
-	CHECK_PASS(expect_line(&listing, "tcp", 31120,
-			       "tcp 31120 31121 2 persistent 0 1234 - - - %s -",
-			       tok_hex(t[4])));
+	expect_line(_metadata, &listing, "tcp", 31100,
+		    "tcp 31100 31102 3 persistent 0 0 - 1000 2000 %s -",
+		    tok_hex(t[0]));
+	expect_line(_metadata, &listing, "udp", 31100,
+		    "udp 31100 31100 1 persistent 0 0 - - - %s -",
+		    tok_hex(t[1]));
+	expect_line(_metadata, &listing, "udp", 31105,
+		    "udp 31105 31106 2 persistent 0 0 - 1000 - %s -",
+		    tok_hex(t[2]));
+	expect_line(_metadata, &listing, "tcp", 31110,
+		    "tcp 31110 31110 1 persistent 0 0 - - %u %s -",
+		    NOBODY_UID, tok_hex(t[3]));
+	expect_line(_metadata, &listing, "tcp", 31120,
+		    "tcp 31120 31121 2 persistent 0 1234 - - - %s -",
+		    tok_hex(t[4]));
 	xpdelete(ctl, TCP, 31100, 3);
-	xpdelete(ctl, UDP, 31100, 1);
-	xpdelete(ctl, UDP, 31105, 2);
-	xpdelete(ctl, TCP, 31110, 1);
-	xpdelete(ctl, TCP, 31120, 2);
 	xread_listing(PROC_RESV);
-	CHECK(!proc_find(&listing, "tcp", 31100), "deleted line still listed");
+	ASSERT_FALSE(proc_find(&listing, "tcp", 31100))
+		TH_LOG("deleted line still listed");
 	close(ctl);
-	return 0;
 }
 
 static int in_use(const char *proto, uint16_t first)
@@ -252,29 +247,27 @@ static int bind_elsewhere(void *arg)
 	return 0;
 }
 
-static int in_use_counts_bound_ports(void)
+TEST_F(procfs, in_use_counts_bound_ports)
 {
 	int rt, a, b, c, d, ctl, u[3], port, pb, share;
 	uint64_t tok, utok;
 	struct hs h;
 	pid_t pid;
 
-	begin();
 	rt = xsock(AF_INET, TCP);
 	tok = xacquire(rt, 31200, 4, NULL);
-	CHECK(in_use("tcp", 31200) == 0, "in_use %d of an unused block",
-	      in_use("tcp", 31200));
+	ASSERT_EQ(0, in_use("tcp", 31200)) TH_LOG("an unused block");
 	a = xsock(AF_INET, TCP);
 	xassociate(a, tok);
-	CHECK_OK(bind_port(a, 0));
-	CHECK_OK(listen(a, 4) ? -errno : 0);
-	CHECK(in_use("tcp", 31200) == 1, "in_use %d, want 1", in_use("tcp", 31200));
+	ASSERT_OK(bind_port(a, 0));
+	ASSERT_OK(listen(a, 4) ? -errno : 0);
+	ASSERT_EQ(1, in_use("tcp", 31200));
 	b = xsock(AF_INET6, TCP);
 	xassociate(b, tok);
 	/* bind(0) took any port of the block: b and c, d take others. */
 	pb = local_port(a) == 31203 ? 31202 : 31203;
-	CHECK_OK(bind_port(b, pb));	/* bound, not listening */
-	CHECK(in_use("tcp", 31200) == 2, "in_use %d, want 2", in_use("tcp", 31200));
+	ASSERT_OK(bind_port(b, pb));	/* bound, not listening */
+	ASSERT_EQ(2, in_use("tcp", 31200));
 	/* Two sockets sharing one port (SO_REUSEPORT) count it once. */
 	for (share = 31200; share == local_port(a) || share == pb;)
 		share++;
@@ -284,51 +277,46 @@ static int in_use_counts_bound_ports(void)
 	set_int_opt(d, SOL_SOCKET, SO_REUSEPORT, 1);
 	xassociate(c, tok);
 	xassociate(d, tok);
-	CHECK_OK(bind_port(c, share));
-	CHECK_OK(bind_port(d, share));
-	CHECK(in_use("tcp", 31200) == 3, "in_use %d, want 3", in_use("tcp", 31200));
+	ASSERT_OK(bind_port(c, share));
+	ASSERT_OK(bind_port(d, share));
+	ASSERT_EQ(3, in_use("tcp", 31200));
 
 	hs_init(&h);
 	pid = child_start(bind_elsewhere, &h);
 	hs_parent_side(&h);
 	hs_wait(h.to_parent[0]);
-	CHECK(in_use("tcp", 31200) == 3,
-	      "another namespace's socket counted: in_use %d",
-	      in_use("tcp", 31200));
+	ASSERT_EQ(3, in_use("tcp", 31200))
+		TH_LOG("another namespace's socket counted");
 	hs_post(h.to_child[1]);
-	CHECK_OK(child_wait(pid));
+	ASSERT_OK(child_wait(pid));
 
 	close(c);
-	CHECK(in_use("tcp", 31200) == 3, "in_use %d, want 3", in_use("tcp", 31200));
+	ASSERT_EQ(3, in_use("tcp", 31200));
 	close(d);
 	close(a);	/* listening, no connection: no TIME_WAIT */
-	CHECK(in_use("tcp", 31200) == 1, "in_use %d, want 1", in_use("tcp", 31200));
+	ASSERT_EQ(1, in_use("tcp", 31200));
 	close(b);
-	CHECK(in_use("tcp", 31200) == 0, "in_use %d, want 0", in_use("tcp", 31200));
+	ASSERT_EQ(0, in_use("tcp", 31200));
 
 	/* Persistent UDP, with sockets of other processes' kind: associated. */
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, UDP, 31210, 3, ANY_ID, ANY_ID, &utok));
+	ASSERT_OK(pcreate(ctl, UDP, 31210, 3, ANY_ID, ANY_ID, &utok));
 	for (port = 0; port < 3; port++) {
 		u[port] = xsock(port & 1 ? AF_INET6 : AF_INET, UDP);
 		xassociate(u[port], utok);
-		CHECK_OK(bind_port(u[port], 0));
-		CHECK(in_use("udp", 31210) == port + 1, "in_use %d, want %d",
-		      in_use("udp", 31210), port + 1);
+		ASSERT_OK(bind_port(u[port], 0));
+		ASSERT_EQ(port + 1, in_use("udp", 31210));
 	}
 	/* Same port numbers, other protocol: not counted. */
-	CHECK(in_use("tcp", 31200) == 0, "TCP in_use %d", in_use("tcp", 31200));
+	ASSERT_EQ(0, in_use("tcp", 31200)) TH_LOG("TCP in_use");
 	for (port = 0; port < 3; port++)
 		close(u[port]);
-	CHECK(in_use("udp", 31210) == 0, "in_use %d after close",
-	      in_use("udp", 31210));
-	xpdelete(ctl, UDP, 31210, 3);
+	ASSERT_EQ(0, in_use("udp", 31210)) TH_LOG("after close");
 	close(ctl);
 	close(rt);
-	return 0;
 }
 
-static int lines_are_tcp_first_then_by_port(void)
+TEST_F(procfs, lines_are_tcp_first_then_by_port)
 {
 	static const struct {
 		const char *proto;
@@ -339,16 +327,15 @@ static int lines_are_tcp_first_then_by_port(void)
 	};
 	int ctl, rt, ru, i, k = 0;
 
-	begin();
 	ctl = xctl_open();
 	/* Made in no particular order. */
-	CHECK_OK(pcreate(ctl, UDP, 31330, 1, ANY_ID, ANY_ID, NULL));
-	CHECK_OK(pcreate(ctl, TCP, 31350, 1, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, UDP, 31330, 1, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, TCP, 31350, 1, ANY_ID, ANY_ID, NULL));
 	rt = xsock(AF_INET, TCP);
 	xacquire(rt, 31340, 2, NULL);
 	ru = xsock(AF_INET, UDP);
 	xacquire(ru, 31300, 1, NULL);
-	CHECK_OK(pcreate(ctl, TCP, 31310, 5, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, TCP, 31310, 5, ANY_ID, ANY_ID, NULL));
 
 	xread_listing(PROC_RESV);
 	for (i = 0; i < listing.n; i++) {
@@ -359,28 +346,23 @@ static int lines_are_tcp_first_then_by_port(void)
 			const struct proc_line *prev = &listing.line[i - 1];
 			int c = strcmp(prev->f[PL_PROTO], pl->f[PL_PROTO]);
 
-			CHECK(c < 0 || (c == 0 && atoi(prev->f[PL_FIRST]) < first),
-			      "'%s' after '%s'", pl->raw, prev->raw);
+			ASSERT_TRUE(c < 0 || (c == 0 && atoi(prev->f[PL_FIRST]) < first))
+				TH_LOG("'%s' after '%s'", pl->raw, prev->raw);
 		}
-		if (first < 31300 || first > 31399)
-			continue;
-		CHECK(k < (int)ARRAY_SIZE(want), "extra line '%s'", pl->raw);
-		CHECK(!strcmp(pl->f[PL_PROTO], want[k].proto) &&
-		      first == want[k].first, "line %d is '%s', want %s %u", k,
-		      pl->raw, want[k].proto, want[k].first);
+		ASSERT_LT(k, (int)ARRAY_SIZE(want)) TH_LOG("extra line '%s'", pl->raw);
+		ASSERT_TRUE(!strcmp(pl->f[PL_PROTO], want[k].proto) &&
+			    first == want[k].first)
+			TH_LOG("line %d is '%s', want %s %u", k, pl->raw,
+			       want[k].proto, want[k].first);
 		k++;
 	}
-	CHECK(k == ARRAY_SIZE(want), "%d of %zu lines", k, ARRAY_SIZE(want));
-	xpdelete(ctl, UDP, 31330, 1);
-	xpdelete(ctl, TCP, 31350, 1);
-	xpdelete(ctl, TCP, 31310, 5);
+	ASSERT_EQ(ARRAY_SIZE(want), (size_t)k);
 	close(rt);
 	close(ru);
 	close(ctl);
-	return 0;
 }
 
-static int comm_is_octal_escaped(void)
+TEST_F(procfs, comm_is_octal_escaped)
 {
 	static const struct {
 		const char *comm, *shown;
@@ -393,7 +375,6 @@ static int comm_is_octal_escaped(void)
 	size_t i;
 	pid_t pid;
 
-	begin();
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		memset(a, 0, sizeof(*a));
 		a->proto = TCP;
@@ -402,13 +383,12 @@ static int comm_is_octal_escaped(void)
 		snprintf(a->comm, sizeof(a->comm), "%s", cases[i].comm);
 		pid = start_holder(a);
 		xread_listing(PROC_RESV);
-		CHECK_PASS(expect_line(&listing, "tcp", 31400 + i,
-				       "tcp %zu %zu 1 runtime 0 0 %d - - %s %s",
-				       31400 + i, 31400 + i, a->pid,
-				       tok_hex(a->token), cases[i].shown));
-		CHECK_OK(stop_holder(a, pid));
+		expect_line(_metadata, &listing, "tcp", 31400 + i,
+			    "tcp %zu %zu 1 runtime 0 0 %d - - %s %s",
+			    31400 + i, 31400 + i, a->pid,
+			    tok_hex(a->token), cases[i].shown);
+		ASSERT_OK(stop_holder(a, pid));
 	}
-	return 0;
 }
 
 /* ---- who sees the token ---- */
@@ -416,6 +396,7 @@ static int comm_is_octal_escaped(void)
 enum reader { NOBODY_OPENS, NOADMIN_OPENS, ROOT_OPENS_THEN_NOBODY };
 
 struct tok_arg {
+	struct __test_metadata *_metadata;
 	enum reader how;
 	uint16_t first[2];
 	uint64_t token[2];
@@ -424,6 +405,7 @@ struct tok_arg {
 static int read_tokens(void *arg)
 {
 	struct tok_arg *a = arg;
+	struct __test_metadata *_metadata = a->_metadata;
 	bool shown = a->how == ROOT_OPENS_THEN_NOBODY;
 	int fd = -1, i;
 
@@ -437,15 +419,14 @@ static int read_tokens(void *arg)
 	/* It is the opener's credentials that count, not the reader's. */
 	if (a->how == ROOT_OPENS_THEN_NOBODY)
 		drop_to_uid(NOBODY_UID);
-	CHECK_OK(proc_read_fd(fd, &listing));
+	ASSERT_OK(proc_read_fd(fd, &listing));
 	for (i = 0; i < 2; i++) {
 		const struct proc_line *pl = proc_find(&listing, "tcp",
 						       a->first[i]);
 
-		CHECK(pl, "no line for %u", a->first[i]);
-		CHECK(!strcmp(pl->f[PL_TOKEN], shown ? tok_hex(a->token[i]) : "-"),
-		      "reader %d: token field '%s' in '%s'", a->how,
-		      pl->f[PL_TOKEN], pl->raw);
+		ASSERT_TRUE(pl != NULL) TH_LOG("no line for %u", a->first[i]);
+		ASSERT_STREQ(shown ? tok_hex(a->token[i]) : "-", pl->f[PL_TOKEN])
+			TH_LOG("reader %d: in '%s'", a->how, pl->raw);
 	}
 	close(fd);
 	return 0;
@@ -464,62 +445,83 @@ static int open_as_nobody(void *arg)
 	return 0;
 }
 
-static int token_only_for_files_opened_with_cap_net_admin(void)
+TEST_F(procfs, token_only_for_files_opened_with_cap_net_admin)
 {
-	struct tok_arg a = { .first = { 31500, 31510 } };
+	struct tok_arg a = { ._metadata = _metadata, .first = { 31500, 31510 } };
 	const struct proc_line *pl;
 	int ctl, rt, sv[2], fd, i;
 
-	begin();
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, TCP, 31500, 2, 1000, ANY_ID, &a.token[0]));
+	ASSERT_OK(pcreate(ctl, TCP, 31500, 2, 1000, ANY_ID, &a.token[0]));
 	rt = xsock(AF_INET, TCP);
 	a.token[1] = xacquire(rt, 31510, 1, NULL);
 
 	xread_listing(PROC_RESV);
 	for (i = 0; i < 2; i++) {
 		pl = proc_find(&listing, "tcp", a.first[i]);
-		CHECK(pl && !strcmp(pl->f[PL_TOKEN], tok_hex(a.token[i])),
-		      "root does not see token %s", tok_hex(a.token[i]));
+		ASSERT_TRUE(pl && !strcmp(pl->f[PL_TOKEN], tok_hex(a.token[i])))
+			TH_LOG("root does not see token %s", tok_hex(a.token[i]));
 	}
 	a.how = NOBODY_OPENS;
-	CHECK_OK(child_run(read_tokens, &a));
+	ASSERT_OK(child_run(read_tokens, &a));
 	a.how = NOADMIN_OPENS;
-	CHECK_OK(child_run(read_tokens, &a));
+	ASSERT_OK(child_run(read_tokens, &a));
 	a.how = ROOT_OPENS_THEN_NOBODY;
-	CHECK_OK(child_run(read_tokens, &a));
+	ASSERT_OK(child_run(read_tokens, &a));
 
 	/* A file nobody opened hides the token from root too. */
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
-		die("socketpair: %s", strerror(errno));
-	CHECK_OK(child_run(open_as_nobody, &sv[1]));
+	ASSERT_OK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) ? -errno : 0);
+	ASSERT_OK(child_run(open_as_nobody, &sv[1]));
 	fd = recv_fd(sv[0]);
-	CHECK_OK(proc_read_fd(fd, &listing));
+	ASSERT_OK(proc_read_fd(fd, &listing));
 	pl = proc_find(&listing, "tcp", 31500);
-	CHECK(pl && !strcmp(pl->f[PL_TOKEN], "-"),
-	      "nobody's file shows root the token: '%s'", pl ? pl->raw : "");
+	ASSERT_TRUE(pl && !strcmp(pl->f[PL_TOKEN], "-"))
+		TH_LOG("nobody's file shows root the token: '%s'", pl ? pl->raw : "");
 	close(fd);
 	close(sv[0]);
 	close(sv[1]);
-
-	xpdelete(ctl, TCP, 31500, 2);
 	close(rt);
 	close(ctl);
-	return 0;
 }
 
 /* ---- namespaces ---- */
 
+/* A child in a network namespace of its own, or in a user namespace too. */
+FIXTURE(listing) {};
+
+FIXTURE_VARIANT(listing) {
+	bool userns;
+};
+
+FIXTURE_VARIANT_ADD(listing, netns) {
+	.userns = false,
+};
+
+FIXTURE_VARIANT_ADD(listing, userns_and_netns) {
+	.userns = true,
+};
+
+FIXTURE_SETUP(listing)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+}
+
+FIXTURE_TEARDOWN_PARENT(listing)
+{
+	portres_teardown(_metadata);
+}
+
 struct ns_arg {
+	struct __test_metadata *_metadata;
 	struct hs h;
 	bool userns;
 	uint64_t token;		/* out */
-	int fail;		/* out: the child's own checks */
 };
 
 static int ns_child(void *arg)
 {
 	struct ns_arg *a = arg;
+	struct __test_metadata *_metadata = a->_metadata;
 	static struct proc_listing own;
 	int ctl, fd;
 
@@ -530,27 +532,25 @@ static int ns_child(void *arg)
 	} else if (unshare(CLONE_NEWNET)) {
 		die("unshare: %s", strerror(errno));
 	}
-	a->fail = 1;
 	if (proc_read(PROC_RESV, &own))
 		die("read %s", PROC_RESV);
-	CHECK(!strcmp(own.header, PROC_HEADER), "header '%s'", own.header);
-	CHECK(own.n == 0, "a new namespace lists %d lines: '%s'", own.n,
-	      own.line[0].raw);
+	ASSERT_STREQ(PROC_HEADER, own.header);
+	ASSERT_EQ(0, own.n) TH_LOG("a new namespace lists '%s'", own.line[0].raw);
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, UDP, 31600, 2, a->userns ? 0 : ANY_ID, ANY_ID,
-			 &a->token));
+	ASSERT_OK(pcreate(ctl, UDP, 31600, 2, a->userns ? 0 : ANY_ID, ANY_ID,
+			  &a->token));
 	set_comm("nschild");
 	fd = xsock(AF_INET, TCP);
 	xacquire(fd, 31620, 1, NULL);
 	if (proc_read(PROC_RESV, &own))
 		die("read %s", PROC_RESV);
-	CHECK(own.n == 2, "%d lines, want 2", own.n);
+	ASSERT_EQ(2, own.n);
 	/* Root of its user namespace: its ids are 0, it sees the token. */
-	CHECK_PASS(expect_line(&own, "udp", 31600,
-			       "udp 31600 31601 2 persistent 0 0 - %s - %s -",
-			       a->userns ? "0" : "-", tok_hex(a->token)));
-	CHECK(proc_find(&own, "tcp", 31620), "own runtime line missing");
-	a->fail = 0;
+	expect_line(_metadata, &own, "udp", 31600,
+		    "udp 31600 31601 2 persistent 0 0 - %s - %s -",
+		    a->userns ? "0" : "-", tok_hex(a->token));
+	ASSERT_TRUE(proc_find(&own, "tcp", 31620) != NULL)
+		TH_LOG("own runtime line missing");
 	hs_post(a->h.to_parent[1]);
 	hs_wait(a->h.to_child[0]);
 	close(fd);
@@ -558,73 +558,54 @@ static int ns_child(void *arg)
 	return 0;
 }
 
-static int listing_is_per_namespace(void)
+TEST_F(listing, is_per_namespace)
 {
 	struct ns_arg *a = shared_page();
 	char path[64];
-	int ctl, ru, round;
+	int ctl, ru;
 	pid_t pid;
 
-	begin();
 	ctl = xctl_open();
-	CHECK_OK(pcreate(ctl, TCP, 31600, 2, ANY_ID, ANY_ID, NULL));
+	ASSERT_OK(pcreate(ctl, TCP, 31600, 2, ANY_ID, ANY_ID, NULL));
 	ru = xsock(AF_INET, UDP);
 	xacquire(ru, 31610, 1, NULL);
 
-	for (round = 0; round < 2; round++) {
-		memset(a, 0, sizeof(*a));
-		a->userns = round == 1;
-		hs_init(&a->h);
-		pid = child_start(ns_child, a);
-		hs_parent_side(&a->h);
-		hs_wait(a->h.to_parent[0]);
-		CHECK(!a->fail, "child's checks failed");
+	a->_metadata = _metadata;
+	a->userns = variant->userns;
+	hs_init(&a->h);
+	pid = child_start(ns_child, a);
+	hs_parent_side(&a->h);
+	/* A child that failed its checks exits: the wait sees it gone. */
+	hs_wait(a->h.to_parent[0]);
 
-		xread_listing(PROC_RESV);
-		CHECK(proc_find(&listing, "tcp", 31600) &&
-		      proc_find(&listing, "udp", 31610), "own lines missing");
-		CHECK(!proc_find(&listing, "udp", 31600) &&
-		      !proc_find(&listing, "tcp", 31620),
-		      "the child namespace's lines show here");
+	xread_listing(PROC_RESV);
+	ASSERT_TRUE(proc_find(&listing, "tcp", 31600) &&
+		    proc_find(&listing, "udp", 31610)) TH_LOG("own lines missing");
+	ASSERT_FALSE(proc_find(&listing, "udp", 31600) ||
+		     proc_find(&listing, "tcp", 31620))
+		TH_LOG("the child namespace's lines show here");
 
-		/*
-		 * Seen through the child's /proc/PID/net from here: its lines
-		 * only, ids in this (the initial) user namespace, and the
-		 * token, as CAP_NET_ADMIN here covers the child's namespace.
-		 */
-		snprintf(path, sizeof(path), "/proc/%d/net/port_reservations",
-			 pid);
-		xread_listing(path);
-		CHECK(listing.n == 2, "%d lines in %s", listing.n, path);
-		CHECK_PASS(expect_line(&listing, "udp", 31600,
-				       "udp 31600 31601 2 persistent 0 %u - %s - %s -",
-				       a->userns ? NOBODY_UID : 0,
-				       a->userns ? "65534" : "-",
-				       tok_hex(a->token)));
-		CHECK(proc_find(&listing, "tcp", 31620), "runtime line missing");
+	/*
+	 * Seen through the child's /proc/PID/net from here: its lines
+	 * only, ids in this (the initial) user namespace, and the
+	 * token, as CAP_NET_ADMIN here covers the child's namespace.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/net/port_reservations", pid);
+	xread_listing(path);
+	ASSERT_EQ(2, listing.n) TH_LOG("in %s", path);
+	expect_line(_metadata, &listing, "udp", 31600,
+		    "udp 31600 31601 2 persistent 0 %u - %s - %s -",
+		    a->userns ? NOBODY_UID : 0, a->userns ? "65534" : "-",
+		    tok_hex(a->token));
+	ASSERT_TRUE(proc_find(&listing, "tcp", 31620) != NULL)
+		TH_LOG("runtime line missing");
 
-		hs_post(a->h.to_child[1]);
-		close(a->h.to_child[1]);
-		close(a->h.to_parent[0]);
-		CHECK_OK(child_wait(pid));
-	}
-	xpdelete(ctl, TCP, 31600, 2);
+	hs_post(a->h.to_child[1]);
+	close(a->h.to_child[1]);
+	close(a->h.to_parent[0]);
+	ASSERT_OK(child_wait(pid));
 	close(ru);
 	close(ctl);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(header_and_runtime_lines),
-	TAP_TEST(persistent_lines),
-	TAP_TEST(in_use_counts_bound_ports),
-	TAP_TEST(lines_are_tcp_first_then_by_port),
-	TAP_TEST(comm_is_octal_escaped),
-	TAP_TEST(token_only_for_files_opened_with_cap_net_admin),
-	TAP_TEST(listing_is_per_namespace),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN
