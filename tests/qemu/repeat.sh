@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # repeat.sh [<kernel> [<runs>]]: boot one kernel tier <runs> times (default:
 # the newest installed 6.12, 10 runs) with the same module and selftests,
-# and check that every run gives the same results: the same TAP lines, every
-# test begun and ended, PORTRES-DONE last. Proves that no line is lost
+# and check that every run passes (parse-results.sh) and gives the same
+# results: the same TAP lines, every test begun and ended, PORTRES-DONE last. Proves that no line is lost
 # between guest and host. Last line: "N passed, N failed" (one check a run).
 # Logs: tests/build/logs/repeat-<kernel>/.
 set -euo pipefail
@@ -46,6 +46,11 @@ for i in $(seq 1 "$runs"); do
 		failed=$((failed + 1))
 	elif [[ $(tail -n1 "$logs/summary.$i") != PORTRES-DONE ]]; then
 		echo "  FAIL run $i: no PORTRES-DONE at the end ($lines lines)"
+		failed=$((failed + 1))
+	elif ! res=$("$Q/parse-results.sh" "$order" "$logs/tests.$i.log") ||
+		! grep -q '^@@count [0-9]* 0$' <<<"$res"; then
+		echo "  FAIL run $i: a test failed:"
+		grep -E '^ *FAIL ' <<<"$res" | head -n 20 | sed 's/^/      /'
 		failed=$((failed + 1))
 	elif ((i > 1)) && ! cmp -s "$logs/summary.1" "$logs/summary.$i"; then
 		echo "  FAIL run $i differs from run 1:"
