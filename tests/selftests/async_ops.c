@@ -5,14 +5,13 @@
  * over 250 sockets, every completion matched to its user data exactly
  * once; errors arriving as CQE results; the output structure written by
  * the time the CQE arrives; the library's -EBUSY on a full SQ.
- *
- * Ports used: 14000-14099, 15000-15499 (and wildcard blocks).
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "portres_test.h"
 #include "async_util.h"
 
 #define NSOCK		250
@@ -31,13 +30,16 @@ struct bulk {
 	int res[NOPS];
 };
 
+PORTRES_FIXTURE(async_ops, PORTRES_NETNS);
+
 static int sock_proto(int i)
 {
 	return i % 2 ? IPPROTO_TCP : IPPROTO_UDP;
 }
 
 /* Reap NOPS CQEs of round; each index exactly once. */
-static int reap_round(struct io_uring *r, struct bulk *b, unsigned int round)
+static void reap_round(struct __test_metadata *_metadata, struct io_uring *r,
+		       struct bulk *b, unsigned int round)
 {
 	int i, res, ret;
 	__u64 ud;
@@ -45,27 +47,26 @@ static int reap_round(struct io_uring *r, struct bulk *b, unsigned int round)
 	memset(b->seen, 0, sizeof(b->seen));
 	for (i = 0; i < NOPS; i++) {
 		ret = reap(r, CQE_MS, &ud, &res);
-		CHECK(ret == 0, "round %u: %d CQEs of %d, then %s", round, i,
-		      NOPS, strerror(-ret));
-		CHECK(ud >> 32 == round && (ud & 0xffffffff) < NOPS,
-		      "round %u: stray user_data %#llx", round,
-		      (unsigned long long)ud);
-		CHECK(!b->seen[ud & 0xffffffff], "round %u: user_data %#llx twice",
-		      round, (unsigned long long)ud);
+		ASSERT_OK(ret) TH_LOG("round %u: %d CQEs of %d", round, i, NOPS);
+		ASSERT_TRUE(ud >> 32 == round && (ud & 0xffffffff) < NOPS)
+			TH_LOG("round %u: stray user_data %#llx", round,
+			       (unsigned long long)ud);
+		ASSERT_FALSE(b->seen[ud & 0xffffffff])
+			TH_LOG("round %u: user_data %#llx twice", round,
+			       (unsigned long long)ud);
 		b->seen[ud & 0xffffffff] = 1;
 		b->res[ud & 0xffffffff] = res;
 	}
-	CHECK_PASS(no_cqe(r, 100));
-	return 0;
+	ASSERT_NO_CQE(r, 100);
 }
 
-static int thousand_in_flight(void)
+TEST_F(async_ops, thousand_in_flight)
 {
 	struct bulk *b = calloc(1, sizeof(*b));
-	int ctl = xctl_open(), i, k, lo, hi;
+	int ctl = xctl_open(), i, k, lo, hi, ret;
 	struct io_uring r;
 
-	CHECK(b, "calloc");
+	ASSERT_NE(NULL, b) TH_LOG("calloc");
 	xring(&r, 1024);
 	get_port_range(&lo, &hi);
 	for (i = 0; i < NSOCK; i++) {
@@ -85,37 +86,41 @@ static int thousand_in_flight(void)
 			else
 				inst_set(&b->inst[idx], 0, 2);
 			b->inst[idx].token.token = SENTINEL;
-			CHECK_OK(portres_prep_acquire(&r, ctl, b->socks[i],
-						      &b->inst[idx], 0,
-						      UD(1, idx)));
+			ASSERT_OK(portres_prep_acquire(&r, ctl, b->socks[i],
+						       &b->inst[idx], 0,
+						       UD(1, idx)));
 		}
 	}
 	xsubmit(&r, NOPS);
-	CHECK_PASS(reap_round(&r, b, 1));
+	reap_round(_metadata, &r, b, 1);
 	for (i = 0; i < NOPS; i++) {
 		struct inet_port_reservation_instance *in = &b->inst[i];
 		int start = ntohs(in->reservation.start_port);
 
-		CHECK_ERR(b->res[i], 0);
-		CHECK(in->token.token && in->token.token != SENTINEL,
-		      "op %d: token %#llx", i, (unsigned long long)in->token.token);
-		if (i % PER_SOCK < 2)
-			CHECK(start == BULK_BASE + 2 * (i / PER_SOCK) + i % PER_SOCK &&
-			      in->reservation.number_of_ports == 1,
-			      "op %d: granted %d+%u", i, start,
-			      in->reservation.number_of_ports);
-		else
-			CHECK(start >= lo && start + 1 <= hi &&
-			      in->reservation.number_of_ports == 2,
-			      "op %d: wildcard granted %d+%u", i, start,
-			      in->reservation.number_of_ports);
-		for (k = 0; k < i; k++)
-			CHECK(b->inst[k].token.token != in->token.token,
-			      "ops %d and %d: same token", k, i);
+		ASSERT_OK(b->res[i]) TH_LOG("op %d", i);
+		ASSERT_TRUE(in->token.token && in->token.token != SENTINEL)
+			TH_LOG("op %d: token %#llx", i,
+			       (unsigned long long)in->token.token);
+		if (i % PER_SOCK < 2) {
+			ASSERT_TRUE(start == BULK_BASE + 2 * (i / PER_SOCK) +
+					     i % PER_SOCK &&
+				    in->reservation.number_of_ports == 1)
+				TH_LOG("op %d: granted %d+%u", i, start,
+				       in->reservation.number_of_ports);
+		} else {
+			ASSERT_TRUE(start >= lo && start + 1 <= hi &&
+				    in->reservation.number_of_ports == 2)
+				TH_LOG("op %d: wildcard granted %d+%u", i,
+				       start, in->reservation.number_of_ports);
+		}
+		for (k = 0; k < i; k++) {
+			ASSERT_NE(b->inst[k].token.token, in->token.token)
+				TH_LOG("ops %d and %d: same token", k, i);
+		}
 		b->tok[i] = in->token;
 	}
-	CHECK(count_entries(0, getpid(), 0) == NOPS, "%d reservations listed",
-	      count_entries(0, getpid(), 0));
+	ASSERT_EQ(NOPS, count_entries(0, getpid(), 0))
+		TH_LOG("reservations listed");
 
 	/* Round 2, interleaved: associate with the first, release the rest. */
 	for (i = 0; i < NSOCK; i++) {
@@ -123,36 +128,40 @@ static int thousand_in_flight(void)
 			int idx = i * PER_SOCK + k;
 
 			if (k == 0)
-				CHECK_OK(portres_prep_associate(&r, ctl, b->assoc[i],
-								&b->tok[idx], 0,
-								UD(2, idx)));
+				ret = portres_prep_associate(&r, ctl, b->assoc[i],
+							     &b->tok[idx], 0,
+							     UD(2, idx));
 			else
-				CHECK_OK(portres_prep_release(&r, ctl, b->socks[i],
-							      &b->tok[idx], 0,
-							      UD(2, idx)));
+				ret = portres_prep_release(&r, ctl, b->socks[i],
+							   &b->tok[idx], 0,
+							   UD(2, idx));
+			ASSERT_OK(ret) TH_LOG("op %d", idx);
 		}
 	}
 	xsubmit(&r, NOPS);
-	CHECK_PASS(reap_round(&r, b, 2));
-	for (i = 0; i < NOPS; i++)
-		CHECK(b->res[i] == 0, "round 2 op %d: %s", i, tap_errname(-b->res[i]));
-	CHECK(count_entries(0, getpid(), 0) == NSOCK, "%d reservations listed",
-	      count_entries(0, getpid(), 0));
+	reap_round(_metadata, &r, b, 2);
+	for (i = 0; i < NOPS; i++) {
+		ASSERT_OK(b->res[i]) TH_LOG("round 2 op %d", i);
+	}
+	ASSERT_EQ(NSOCK, count_entries(0, getpid(), 0))
+		TH_LOG("reservations listed");
 	for (i = 0; i < NSOCK; i++) {
-		CHECK_OK(bind_port(b->assoc[i], 0));
-		CHECK(local_port(b->assoc[i]) == BULK_BASE + 2 * i,
-		      "associated socket %d bound to %d", i, local_port(b->assoc[i]));
+		ASSERT_OK(bind_port(b->assoc[i], 0));
+		ASSERT_EQ(BULK_BASE + 2 * i, local_port(b->assoc[i]))
+			TH_LOG("associated socket %d", i);
 	}
 
 	/* Round 3: release the first blocks; the rest again -> ENOENT. */
 	for (i = 0; i < NOPS; i++)
-		CHECK_OK(portres_prep_release(&r, ctl, b->socks[i / PER_SOCK],
-					      &b->tok[i], 0, UD(3, i)));
+		ASSERT_OK(portres_prep_release(&r, ctl, b->socks[i / PER_SOCK],
+					       &b->tok[i], 0, UD(3, i)));
 	xsubmit(&r, NOPS);
-	CHECK_PASS(reap_round(&r, b, 3));
-	for (i = 0; i < NOPS; i++)
-		CHECK_ERR(b->res[i], i % PER_SOCK ? -ENOENT : 0);
-	CHECK(count_entries(0, getpid(), 0) == 0, "reservations left");
+	reap_round(_metadata, &r, b, 3);
+	for (i = 0; i < NOPS; i++) {
+		ASSERT_ERRNO(b->res[i], i % PER_SOCK ? -ENOENT : 0)
+			TH_LOG("round 3 op %d", i);
+	}
+	ASSERT_EQ(0, count_entries(0, getpid(), 0)) TH_LOG("reservations left");
 
 	io_uring_queue_exit(&r);
 	for (i = 0; i < NSOCK; i++) {
@@ -161,11 +170,10 @@ static int thousand_in_flight(void)
 	}
 	close(ctl);
 	free(b);
-	return 0;
 }
 
 /* Errors of the command itself: bad op, flags, socket. */
-static int command_errors(void)
+TEST_F(async_ops, command_errors)
 {
 	struct inet_port_reservation_instance inst[8];
 	struct inet_port_reservation_token tok = { 12345 };
@@ -198,8 +206,10 @@ static int command_errors(void)
 	struct io_uring r;
 	size_t i;
 
-	CHECK(devnull >= 0 && unx >= 0 && raw >= 0, "set-up sockets");
-	CHECK(fcntl(closed, F_GETFD) < 0 && errno == EBADF, "fd %d open", closed);
+	ASSERT_TRUE(devnull >= 0 && unx >= 0 && raw >= 0)
+		TH_LOG("set-up sockets");
+	ASSERT_TRUE(fcntl(closed, F_GETFD) < 0 && errno == EBADF)
+		TH_LOG("fd %d open", closed);
 	xring(&r, 32);
 	for (i = 0; i < 8; i++)
 		inst_set(&inst[i], 14000 + i, 1);
@@ -211,26 +221,25 @@ static int command_errors(void)
 		__u64 ud;
 		int res;
 
-		CHECK_OK(reap(&r, CQE_MS, &ud, &res));
-		CHECK(ud >= 100 && ud < 100 + ARRAY_SIZE(c) && !seen[ud - 100],
-		      "user_data %llu", (unsigned long long)ud);
+		ASSERT_OK(reap(&r, CQE_MS, &ud, &res));
+		ASSERT_TRUE(ud >= 100 && ud < 100 + ARRAY_SIZE(c) &&
+			    !seen[ud - 100])
+			TH_LOG("user_data %llu", (unsigned long long)ud);
 		seen[ud - 100] = 1;
-		if (res != c[ud - 100].want) {
-			tap_diag("case %llu (op %#x fd %d flags %u)",
-				 (unsigned long long)ud - 100, c[ud - 100].op,
-				 c[ud - 100].fd, c[ud - 100].flags);
-			CHECK_ERR(res, c[ud - 100].want);
-		}
+		ASSERT_ERRNO(res, c[ud - 100].want)
+			TH_LOG("case %llu (op %#x fd %d flags %u)",
+			       (unsigned long long)ud - 100, c[ud - 100].op,
+			       c[ud - 100].fd, c[ud - 100].flags);
 	}
-	CHECK_PASS(no_cqe(&r, 100));
-	CHECK(count_entries(0, getpid(), 0) == 0, "a reservation was made");
+	ASSERT_NO_CQE(&r, 100);
+	ASSERT_EQ(0, count_entries(0, getpid(), 0))
+		TH_LOG("a reservation was made");
 	io_uring_queue_exit(&r);
 	close(udp);
 	close(unx);
 	close(raw);
 	close(devnull);
 	close(ctl);
-	return 0;
 }
 
 static int child_associate(void *arg)
@@ -257,7 +266,7 @@ static int child_release(void *arg)
 }
 
 /* Errors of the operation, as the ioctl gives them, in the CQE. */
-static int operation_errors(void)
+TEST_F(async_ops, operation_errors)
 {
 	struct inet_port_reservation_instance inst;
 	struct inet_port_reservation_token tok, bogus = { 0x1234567887654321ULL };
@@ -269,7 +278,7 @@ static int operation_errors(void)
 	struct io_uring r;
 	uint64_t token;
 
-	CHECK(ro != MAP_FAILED, "mmap");
+	ASSERT_NE(MAP_FAILED, ro) TH_LOG("mmap: %s", strerror(errno));
 	xring(&r, 8);
 	token = xacquire(h, 14010, 4, NULL);
 	tok.token = token;
@@ -277,71 +286,70 @@ static int operation_errors(void)
 
 	/* Held by a reservation, or containing a bound port. */
 	inst_set(&inst, 14012, 4);
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
-		  -EADDRINUSE);
-	CHECK_OK(bind_port(b, 14020));
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
+		     -EADDRINUSE);
+	ASSERT_OK(bind_port(b, 14020));
 	inst_set(&inst, 14019, 2);
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
-		  -EADDRINUSE);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
+		     -EADDRINUSE);
 	/* The other protocol's table is another table. */
 	inst_set(&inst, 14019, 2);
-	CHECK_OK(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, t, &inst, 0));
-	CHECK_OK(release(t, inst.token.token));
+	ASSERT_OK(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, t, &inst, 0));
+	ASSERT_OK(release(t, inst.token.token));
 
 	/* Unknown tokens. */
-	CHECK_ERR(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, s, &bogus, 0),
-		  -ENOENT);
-	CHECK_ERR(run1(&r, ctl, SIO_RELEASE_PORT_RESERVATION, h, &bogus, 0),
-		  -ENOENT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, s, &bogus, 0),
+		     -ENOENT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_RELEASE_PORT_RESERVATION, h, &bogus, 0),
+		     -ENOENT);
 	/* A UDP token on a TCP socket: another table. */
-	CHECK_ERR(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, t, &tok, 0),
-		  -ENOENT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, t, &tok, 0),
+		     -ENOENT);
 
 	/* Invalid requests. */
 	inst_set(&inst, 14030, 0);
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
-		  -EINVAL);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
+		     -EINVAL);
 	inst_set(&inst, 14030, 1);
 	inst.pad = 1;
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
-		  -EINVAL);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
+		     -EINVAL);
 	inst_set(&inst, 65535, 2);
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
-		  -EINVAL);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
+		     -EINVAL);
 	/* Associate on a bound socket. */
-	CHECK_ERR(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, b, &tok, 0),
-		  -EINVAL);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, b, &tok, 0),
+		     -EINVAL);
 
 	/* Bad pointers. */
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, (void *)16, 0),
-		  -EFAULT);
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, (void *)16,
-		       PORTRES_F_WAIT), -EFAULT);
-	CHECK_ERR(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, s, (void *)16, 0),
-		  -EFAULT);
-	CHECK_ERR(run1(&r, ctl, SIO_RELEASE_PORT_RESERVATION, h, (void *)16, 0),
-		  -EFAULT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, (void *)16, 0),
+		     -EFAULT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, (void *)16,
+			  PORTRES_F_WAIT), -EFAULT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ASSOCIATE_PORT_RESERVATION, s, (void *)16, 0),
+		     -EFAULT);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_RELEASE_PORT_RESERVATION, h, (void *)16, 0),
+		     -EFAULT);
 	/*
 	 * Readable but not writable: the acquire cannot report its token,
 	 * so it fails and keeps nothing.
 	 */
 	inst_set(ro, 0, 1);
-	CHECK(!mprotect(ro, 4096, PROT_READ), "mprotect");
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, ro, 0),
-		  -EFAULT);
-	CHECK(count_entries(IPPROTO_UDP, getpid(), 0) == 1,
-	      "a reservation of the failed acquire is left: %d",
-	      count_entries(IPPROTO_UDP, getpid(), 0));
+	ASSERT_OK(mprotect(ro, 4096, PROT_READ) ? -errno : 0);
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, ro, 0),
+		     -EFAULT);
+	ASSERT_EQ(1, count_entries(IPPROTO_UDP, getpid(), 0))
+		TH_LOG("a reservation of the failed acquire is left");
 
 	/* Another process may neither consume nor release the token. */
-	CHECK_ERR(child_run(child_associate, &token), -EPERM);
-	CHECK_ERR(child_run(child_release, &token), -EPERM);
-	CHECK_OK(associate(s, token));
+	ASSERT_ERRNO(child_run(child_associate, &token), -EPERM);
+	ASSERT_ERRNO(child_run(child_release, &token), -EPERM);
+	ASSERT_OK(associate(s, token));
 
-	CHECK_PASS(no_cqe(&r, 100));
-	CHECK(count_entries(IPPROTO_UDP, getpid(), 0) == 1, "reservations: %d",
-	      count_entries(IPPROTO_UDP, getpid(), 0));
-	CHECK_OK(release(h, token));
+	ASSERT_NO_CQE(&r, 100);
+	ASSERT_EQ(1, count_entries(IPPROTO_UDP, getpid(), 0))
+		TH_LOG("reservations");
+	ASSERT_OK(release(h, token));
 	io_uring_queue_exit(&r);
 	munmap(ro, 4096);
 	close(h);
@@ -349,11 +357,10 @@ static int operation_errors(void)
 	close(b);
 	close(t);
 	close(ctl);
-	return 0;
 }
 
 /* The output is in place when the CQE arrives, input untouched on error. */
-static int output_written(void)
+TEST_F(async_ops, output_written)
 {
 	struct inet_port_reservation_instance inst, busy;
 	int ctl = xctl_open(), s = xsock(AF_INET, IPPROTO_TCP);
@@ -362,42 +369,45 @@ static int output_written(void)
 	xring(&r, 4);
 	inst_set(&inst, 14040, 3);
 	inst.token.token = SENTINEL;
-	CHECK_OK(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0));
-	CHECK(inst.token.token && inst.token.token != SENTINEL, "token %#llx",
-	      (unsigned long long)inst.token.token);
-	CHECK(ntohs(inst.reservation.start_port) == 14040 &&
-	      inst.reservation.number_of_ports == 3 && !inst.pad, "block %u+%u",
-	      ntohs(inst.reservation.start_port), inst.reservation.number_of_ports);
+	ASSERT_OK(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0));
+	ASSERT_TRUE(inst.token.token && inst.token.token != SENTINEL)
+		TH_LOG("token %#llx", (unsigned long long)inst.token.token);
+	ASSERT_TRUE(ntohs(inst.reservation.start_port) == 14040 &&
+		    inst.reservation.number_of_ports == 3 && !inst.pad)
+		TH_LOG("block %u+%u", ntohs(inst.reservation.start_port),
+		       inst.reservation.number_of_ports);
 	/* The token works: the synchronous ioctls accept it. */
-	CHECK_ERR(release(s, inst.token.token), 0);
+	ASSERT_ERRNO(release(s, inst.token.token), 0);
 
 	/* Wildcard: the granted block comes back. */
 	inst_set(&inst, 0, 5);
-	CHECK_OK(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0));
-	CHECK(inst.reservation.start_port && inst.reservation.number_of_ports == 5,
-	      "wildcard %u+%u", ntohs(inst.reservation.start_port),
-	      inst.reservation.number_of_ports);
-	CHECK(count_entries(IPPROTO_TCP, getpid(),
-			    ntohs(inst.reservation.start_port)) == 1, "not listed");
-	CHECK_OK(release(s, inst.token.token));
+	ASSERT_OK(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0));
+	ASSERT_TRUE(inst.reservation.start_port &&
+		    inst.reservation.number_of_ports == 5)
+		TH_LOG("wildcard %u+%u", ntohs(inst.reservation.start_port),
+		       inst.reservation.number_of_ports);
+	ASSERT_EQ(1, count_entries(IPPROTO_TCP, getpid(),
+				   ntohs(inst.reservation.start_port)))
+		TH_LOG("not listed");
+	ASSERT_OK(release(s, inst.token.token));
 
 	/* A failed acquire leaves the structure as it was. */
-	CHECK_OK(acquire(s, 14045, 1, &busy));
+	ASSERT_OK(acquire(s, 14045, 1, &busy));
 	inst_set(&inst, 14045, 1);
 	inst.token.token = SENTINEL;
-	CHECK_ERR(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
-		  -EADDRINUSE);
-	CHECK(inst.token.token == SENTINEL, "token written on failure");
-	CHECK_OK(release(s, busy.token.token));
-	CHECK_PASS(no_cqe(&r, 100));
+	ASSERT_ERRNO(run1(&r, ctl, SIO_ACQUIRE_PORT_RESERVATION, s, &inst, 0),
+		     -EADDRINUSE);
+	ASSERT_TRUE(inst.token.token == SENTINEL)
+		TH_LOG("token written on failure");
+	ASSERT_OK(release(s, busy.token.token));
+	ASSERT_NO_CQE(&r, 100);
 	io_uring_queue_exit(&r);
 	close(s);
 	close(ctl);
-	return 0;
 }
 
 /* portres_prep_*: -EBUSY when the SQ is full, fine after a submit. */
-static int prep_full_sq(void)
+TEST_F(async_ops, prep_full_sq)
 {
 	struct inet_port_reservation_instance inst[5];
 	int ctl = xctl_open(), s = xsock(AF_INET, IPPROTO_UDP), i;
@@ -407,41 +417,31 @@ static int prep_full_sq(void)
 	xring(&r, 4);
 	for (i = 0; i < 5; i++)
 		inst_set(&inst[i], 14050 + i, 1);
-	for (i = 0; i < 4; i++)
-		CHECK_OK(portres_prep_acquire(&r, ctl, s, &inst[i], 0, i + 1));
-	CHECK_ERR(portres_prep_acquire(&r, ctl, s, &inst[4], 0, 5), -EBUSY);
-	CHECK_ERR(portres_prep_release(&r, ctl, s, &tok, 0, 6), -EBUSY);
-	CHECK_ERR(portres_prep_cancel(&r, 1, 7), -EBUSY);
+	for (i = 0; i < 4; i++) {
+		ASSERT_OK(portres_prep_acquire(&r, ctl, s, &inst[i], 0, i + 1));
+	}
+	ASSERT_ERRNO(portres_prep_acquire(&r, ctl, s, &inst[4], 0, 5), -EBUSY);
+	ASSERT_ERRNO(portres_prep_release(&r, ctl, s, &tok, 0, 6), -EBUSY);
+	ASSERT_ERRNO(portres_prep_cancel(&r, 1, 7), -EBUSY);
 	xsubmit(&r, 4);
 	for (i = 0; i < 4; i++) {
 		__u64 ud;
 		int res;
 
-		CHECK_OK(reap(&r, CQE_MS, &ud, &res));
-		CHECK(ud == (__u64)i + 1 && res == 0, "ud %llu res %d",
-		      (unsigned long long)ud, res);
+		ASSERT_OK(reap(&r, CQE_MS, &ud, &res));
+		ASSERT_TRUE(ud == (__u64)i + 1 && res == 0)
+			TH_LOG("ud %llu res %d", (unsigned long long)ud, res);
 	}
-	CHECK_OK(portres_prep_acquire(&r, ctl, s, &inst[4], 0, 5));
+	ASSERT_OK(portres_prep_acquire(&r, ctl, s, &inst[4], 0, 5));
 	xsubmit(&r, 1);
-	CHECK_ERR(xreap_ud(&r, 5), 0);
-	CHECK_PASS(no_cqe(&r, 100));
-	for (i = 0; i < 5; i++)
-		CHECK_OK(release(s, inst[i].token.token));
+	ASSERT_ERRNO(xreap_ud(&r, 5), 0);
+	ASSERT_NO_CQE(&r, 100);
+	for (i = 0; i < 5; i++) {
+		ASSERT_OK(release(s, inst[i].token.token));
+	}
 	io_uring_queue_exit(&r);
 	close(s);
 	close(ctl);
-	return 0;
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		TAP_TEST(thousand_in_flight),
-		TAP_TEST(command_errors),
-		TAP_TEST(operation_errors),
-		TAP_TEST(output_written),
-		TAP_TEST(prep_full_sq),
-	};
-
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

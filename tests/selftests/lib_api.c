@@ -12,13 +12,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "portres_test.h"
 #include "libportres_util.h"
 
-#define MSG_HAS(err, part)						\
-	CHECK(strstr(portres_strerror(err), part),			\
-	      "message '%s' lacks '%s'", portres_strerror(err), part)
+PORTRES_FIXTURE(lib_api, PORTRES_NETNS);
 
-static int acquire_associate_bind_release(void)
+/* err is a -errno that fails as want, with a sentence saying part. */
+static void fails_saying(struct __test_metadata *_metadata, int err, int want,
+			 const char *part)
+{
+	ASSERT_ERRNO(err, want);
+	ASSERT_NE(NULL, strstr(portres_strerror(err), part))
+		TH_LOG("message '%s' lacks '%s'", portres_strerror(err), part);
+}
+
+TEST_F(lib_api, acquire_associate_bind_release)
 {
 	struct inet_port_reservation_instance inst;
 	const struct portres_entry *e;
@@ -27,37 +35,40 @@ static int acquire_associate_bind_release(void)
 	int port, ret;
 	size_t n;
 
-	CHECK_OK(portres_acquire(fd, 28000, 10, &inst));
-	CHECK(ntohs(inst.reservation.start_port) == 28000 &&
-	      inst.reservation.number_of_ports == 10 && inst.token.token,
-	      "granted %u+%u token %llx", ntohs(inst.reservation.start_port),
-	      inst.reservation.number_of_ports,
-	      (unsigned long long)inst.token.token);
-	CHECK_OK(portres_associate(s, inst.token.token));
-	CHECK_OK(bind_port(s, 0));
+	ASSERT_OK(portres_acquire(fd, 28000, 10, &inst));
+	ASSERT_TRUE(ntohs(inst.reservation.start_port) == 28000 &&
+		    inst.reservation.number_of_ports == 10 && inst.token.token)
+		TH_LOG("granted %u+%u token %llx",
+		       ntohs(inst.reservation.start_port),
+		       inst.reservation.number_of_ports,
+		       (unsigned long long)inst.token.token);
+	ASSERT_OK(portres_associate(s, inst.token.token));
+	ASSERT_OK(bind_port(s, 0));
 	port = local_port(s);
-	CHECK(port_in(port, 28000, 10), "bound to %d", port);
+	ASSERT_TRUE(port_in(port, 28000, 10)) TH_LOG("bound to %d", port);
 
-	CHECK_OK(portres_list(&l, &n));
+	ASSERT_OK(portres_list(&l, &n));
 	e = find_entry(l, n, IPPROTO_TCP, 28000);
-	CHECK(e && !e->persistent && e->first == 28000 && e->last == 28009 &&
-	      e->count == 10 && e->in_use == 1 && e->uid == 0 &&
-	      e->pid == getpid() && !strcmp(e->comm, "lib_api") &&
-	      e->token_visible && e->token == inst.token.token &&
-	      e->allowed_uid == PORTRES_ANY_ID, "listing entry wrong");
-	CHECK(!find_entry(l, n, IPPROTO_UDP, 28000), "udp entry for tcp block");
+	ASSERT_TRUE(e && !e->persistent && e->first == 28000 &&
+		    e->last == 28009 && e->count == 10 && e->in_use == 1 &&
+		    e->uid == 0 && e->pid == getpid() &&
+		    !strcmp(e->comm, "lib_api") && e->token_visible &&
+		    e->token == inst.token.token &&
+		    e->allowed_uid == PORTRES_ANY_ID)
+		TH_LOG("listing entry wrong");
+	ASSERT_EQ(NULL, find_entry(l, n, IPPROTO_UDP, 28000))
+		TH_LOG("udp entry for tcp block");
 	portres_list_free(l);
 
-	CHECK_OK(portres_release(fd, inst.token.token));
+	ASSERT_OK(portres_release(fd, inst.token.token));
 	ret = portres_release(fd, inst.token.token);
-	CHECK_ERR(ret, -ENOENT);
-	MSG_HAS(ret, "no reservation with that token");
-	CHECK_OK(portres_list(&l, &n));
-	CHECK(!find_entry(l, n, IPPROTO_TCP, 28000), "released block listed");
+	fails_saying(_metadata, ret, -ENOENT, "no reservation with that token");
+	ASSERT_OK(portres_list(&l, &n));
+	ASSERT_EQ(NULL, find_entry(l, n, IPPROTO_TCP, 28000))
+		TH_LOG("released block listed");
 	portres_list_free(l);
 	close(s);
 	close(fd);
-	return 0;
 }
 
 static int nobody_privileged(void *arg)
@@ -69,30 +80,27 @@ static int nobody_privileged(void *arg)
 	fd = xsock(AF_INET, IPPROTO_UDP);
 	ret = portres_acquire(fd, 1000, 1, NULL);
 	if (ret == -EACCES && !strstr(portres_strerror(ret), "privileged port")) {
-		tap_diag("message '%s'", portres_strerror(ret));
+		diag("message '%s'", portres_strerror(ret));
 		return -EBADMSG;
 	}
 	return ret;
 }
 
-static int acquire_errors_have_sentences(void)
+TEST_F(lib_api, acquire_errors_have_sentences)
 {
 	int a = xsock(AF_INET, IPPROTO_TCP), b = xsock(AF_INET6, IPPROTO_TCP);
 	int ret;
 
-	CHECK_OK(portres_acquire(a, 28100, 5, NULL));
+	ASSERT_OK(portres_acquire(a, 28100, 5, NULL));
 	ret = portres_acquire(b, 28102, 2, NULL);
-	CHECK_ERR(ret, -EADDRINUSE);
-	MSG_HAS(ret, "already reserved or bound");
+	fails_saying(_metadata, ret, -EADDRINUSE, "already reserved or bound");
 	ret = portres_acquire(b, 28110, 0, NULL);
-	CHECK_ERR(ret, -EINVAL);
-	MSG_HAS(ret, "invalid block");
+	fails_saying(_metadata, ret, -EINVAL, "invalid block");
 	ret = portres_acquire(b, 65535, 2, NULL);
-	CHECK_ERR(ret, -EINVAL);
-	CHECK_ERR(child_run(nobody_privileged, NULL), -EACCES);
+	ASSERT_ERRNO(ret, -EINVAL);
+	ASSERT_ERRNO(child_run(nobody_privileged, NULL), -EACCES);
 	close(a);
 	close(b);
-	return 0;
 }
 
 static int other_process_associate(void *tok)
@@ -105,29 +113,26 @@ static int other_process_associate(void *tok)
 	return ret;
 }
 
-static int associate_errors_have_sentences(void)
+TEST_F(lib_api, associate_errors_have_sentences)
 {
 	int a = xsock(AF_INET, IPPROTO_TCP), b = xsock(AF_INET, IPPROTO_TCP);
 	struct inet_port_reservation_instance inst;
 	uint64_t tok;
 	int ret;
 
-	CHECK_OK(portres_acquire(a, 28150, 4, &inst));
+	ASSERT_OK(portres_acquire(a, 28150, 4, &inst));
 	tok = inst.token.token;
 	ret = portres_associate(b, tok ^ 1);
-	CHECK_ERR(ret, -ENOENT);
-	MSG_HAS(ret, "no reservation with that token");
-	CHECK_OK(bind_port(b, 28200));
+	fails_saying(_metadata, ret, -ENOENT, "no reservation with that token");
+	ASSERT_OK(bind_port(b, 28200));
 	ret = portres_associate(b, tok);
-	CHECK_ERR(ret, -EINVAL);
-	MSG_HAS(ret, "already bound or associated");
-	CHECK_ERR(child_run(other_process_associate, &tok), -EPERM);
+	fails_saying(_metadata, ret, -EINVAL, "already bound or associated");
+	ASSERT_ERRNO(child_run(other_process_associate, &tok), -EPERM);
 	close(a);
 	close(b);
-	return 0;
 }
 
-static int persistent_create_lookup_delete(void)
+TEST_F(lib_api, persistent_create_lookup_delete)
 {
 	struct portres_persistent p, q;
 	const struct portres_entry *e;
@@ -135,49 +140,46 @@ static int persistent_create_lookup_delete(void)
 	int ctl = portres_open(), ret;
 	size_t n;
 
-	persistent_cleanup_at_exit(28000, 28499);
-	CHECK(ctl >= 0, "portres_open: %s", portres_strerror(ctl));
+	ASSERT_LE(0, ctl) TH_LOG("portres_open: %s", portres_strerror(ctl));
 	portres_persistent_init(&p, IPPROTO_UDP, 28250, 4);
 	p.allowed_uid = NOBODY_UID;
-	CHECK_OK(portres_persistent_create(ctl, &p));
-	CHECK(p.token, "token 0");
+	ASSERT_OK(portres_persistent_create(ctl, &p));
+	ASSERT_NE(0, p.token) TH_LOG("token 0");
 
 	portres_persistent_init(&q, IPPROTO_UDP, 28250, 4);
-	CHECK_OK(portres_persistent_lookup(-1, &q));
-	CHECK(q.token == p.token && q.allowed_uid == NOBODY_UID &&
-	      q.allowed_gid == PORTRES_ANY_ID, "lookup: %llx uid %u gid %u",
-	      (unsigned long long)q.token, q.allowed_uid, q.allowed_gid);
+	ASSERT_OK(portres_persistent_lookup(-1, &q));
+	ASSERT_TRUE(q.token == p.token && q.allowed_uid == NOBODY_UID &&
+		    q.allowed_gid == PORTRES_ANY_ID)
+		TH_LOG("lookup: %llx uid %u gid %u",
+		       (unsigned long long)q.token, q.allowed_uid,
+		       q.allowed_gid);
 
-	CHECK_OK(portres_list(&l, &n));
+	ASSERT_OK(portres_list(&l, &n));
 	e = find_entry(l, n, IPPROTO_UDP, 28253);
-	CHECK(e && e->persistent && e->first == 28250 && e->count == 4 &&
-	      e->pid == PORTRES_NO_PID && !e->comm[0] && e->uid == 0 &&
-	      e->allowed_uid == NOBODY_UID && e->allowed_gid == PORTRES_ANY_ID &&
-	      e->token == p.token, "listing entry wrong");
+	ASSERT_TRUE(e && e->persistent && e->first == 28250 && e->count == 4 &&
+		    e->pid == PORTRES_NO_PID && !e->comm[0] && e->uid == 0 &&
+		    e->allowed_uid == NOBODY_UID &&
+		    e->allowed_gid == PORTRES_ANY_ID && e->token == p.token)
+		TH_LOG("listing entry wrong");
 	portres_list_free(l);
 
 	portres_persistent_init(&q, IPPROTO_UDP, 28252, 10);
 	ret = portres_persistent_create(ctl, &q);
-	CHECK_ERR(ret, -EADDRINUSE);
-	MSG_HAS(ret, "overlaps a reservation or a bound port");
+	fails_saying(_metadata, ret, -EADDRINUSE, "overlaps a reservation or a bound port");
 
 	portres_persistent_init(&q, IPPROTO_TCP, 28250, 4);
 	q.flags = PORTRES_F_GIVEN_TOKEN;
 	q.token = p.token;
 	ret = portres_persistent_create(ctl, &q);
-	CHECK_ERR(ret, -EEXIST);
-	MSG_HAS(ret, "token is already in use");
+	fails_saying(_metadata, ret, -EEXIST, "token is already in use");
 
 	portres_persistent_init(&q, IPPROTO_UDP, 28250, 3);	/* not exact */
 	ret = portres_persistent_delete(ctl, &q);
-	CHECK_ERR(ret, -ENOENT);
-	MSG_HAS(ret, "no persistent reservation of exactly that");
-	CHECK_OK(portres_persistent_delete(ctl, &p));
+	fails_saying(_metadata, ret, -ENOENT, "no persistent reservation of exactly that");
+	ASSERT_OK(portres_persistent_delete(ctl, &p));
 	ret = portres_persistent_lookup(ctl, &p);
-	CHECK_ERR(ret, -ENOENT);
-	MSG_HAS(ret, "no persistent reservation");
+	fails_saying(_metadata, ret, -ENOENT, "no persistent reservation");
 	close(ctl);
-	return 0;
 }
 
 struct nobody_op {
@@ -206,31 +208,28 @@ static int nobody_persistent(void *arg)
 	return ret;
 }
 
-static int persistent_given_token_and_ids(void)
+TEST_F(lib_api, persistent_given_token_and_ids)
 {
 	struct portres_persistent p;
 	struct nobody_op op = { 28300, 2, true, 0 };
 
-	persistent_cleanup_at_exit(28000, 28499);
 	portres_persistent_init(&p, IPPROTO_TCP, 28300, 2);
 	p.flags = PORTRES_F_GIVEN_TOKEN;
 	p.token = 0x1122334455667788ULL;
 	p.allowed_uid = 0;
 	p.allowed_gid = 0;
-	CHECK_OK(portres_persistent_create(-1, &p));
-	CHECK(p.token == 0x1122334455667788ULL, "token %llx",
-	      (unsigned long long)p.token);
-	CHECK_ERR(child_run(nobody_persistent, &op), -EPERM);	/* create */
+	ASSERT_OK(portres_persistent_create(-1, &p));
+	ASSERT_EQ(0x1122334455667788ULL, p.token);
+	ASSERT_ERRNO(child_run(nobody_persistent, &op), -EPERM);	/* create */
 	op.create = false;
-	CHECK_ERR(child_run(nobody_persistent, &op), -EPERM);	/* lookup */
+	ASSERT_ERRNO(child_run(nobody_persistent, &op), -EPERM);	/* lookup */
 
 	portres_persistent_init(&p, IPPROTO_TCP, 28310, 1);	/* anyone */
-	CHECK_OK(portres_persistent_create(-1, &p));
+	ASSERT_OK(portres_persistent_create(-1, &p));
 	op.first = 28310;
 	op.n = 1;
 	op.want_token = p.token;
-	CHECK_OK(child_run(nobody_persistent, &op));
-	return 0;
+	ASSERT_OK(child_run(nobody_persistent, &op));
 }
 
 static int noadmin_list(void *tok)
@@ -251,7 +250,7 @@ static int noadmin_list(void *tok)
 	return ret;
 }
 
-static int tokens_only_for_cap_net_admin(void)
+TEST_F(lib_api, tokens_only_for_cap_net_admin)
 {
 	struct inet_port_reservation_instance inst;
 	const struct portres_entry *e;
@@ -259,27 +258,14 @@ static int tokens_only_for_cap_net_admin(void)
 	int fd = xsock(AF_INET, IPPROTO_UDP);
 	size_t n;
 
-	CHECK_OK(portres_acquire(fd, 28400, 3, &inst));
-	CHECK_OK(portres_list(&l, &n));
+	ASSERT_OK(portres_acquire(fd, 28400, 3, &inst));
+	ASSERT_OK(portres_list(&l, &n));
 	e = find_entry(l, n, IPPROTO_UDP, 28402);
-	CHECK(e && e->token_visible && e->token == inst.token.token,
-	      "root does not see the token");
+	ASSERT_TRUE(e && e->token_visible && e->token == inst.token.token)
+		TH_LOG("root does not see the token");
 	portres_list_free(l);
-	CHECK_OK(child_run(noadmin_list, NULL));
+	ASSERT_OK(child_run(noadmin_list, NULL));
 	close(fd);
-	return 0;
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		TAP_TEST(acquire_associate_bind_release),
-		TAP_TEST(acquire_errors_have_sentences),
-		TAP_TEST(associate_errors_have_sentences),
-		TAP_TEST(persistent_create_lookup_delete),
-		TAP_TEST(persistent_given_token_and_ids),
-		TAP_TEST(tokens_only_for_cap_net_admin),
-	};
-
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN
