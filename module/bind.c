@@ -192,7 +192,11 @@ static int portres_bind_outsider(struct portres_bind *b, unsigned short snum)
 	return -EADDRINUSE;
 }
 
-/* The socket's association; stable while the caller holds the socket lock. */
+/*
+ * The socket's association. Used past the RCU section: once set, it and
+ * its reference last until the socket closes, and the caller holds the
+ * socket lock, which associate takes too.
+ */
 static struct portres_resv *portres_assoc(struct portres_table *t,
 					  struct sock *sk)
 {
@@ -201,7 +205,7 @@ static struct portres_resv *portres_assoc(struct portres_table *t,
 
 	rcu_read_lock();
 	ps = portres_table_sock(t, sk);
-	r = ps ? READ_ONCE(ps->assoc) : NULL;
+	r = ps ? rcu_dereference(ps->assoc) : NULL;
 	rcu_read_unlock();
 	return r;
 }

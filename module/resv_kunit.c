@@ -444,7 +444,7 @@ static void resv_net_flush(struct kunit *test)
 			list_add(&r->owner_node, &ps->owned);
 		} else {
 			refcount_inc(&r->ref);
-			WRITE_ONCE(ps->assoc, r);
+			rcu_assign_pointer(ps->assoc, r);
 		}
 		mutex_unlock(&t->lock);
 	}
@@ -555,9 +555,9 @@ static void associate(struct kunit *test, struct socket *sock,
 	lock_sock(sock->sk);
 	mutex_lock(&t->lock);
 	ps = portres_table_sock_get(t, sock->sk);
-	if (ps && !ps->assoc) {
+	if (ps && !rcu_access_pointer(ps->assoc)) {
 		refcount_inc(&r->ref);
-		WRITE_ONCE(ps->assoc, r);
+		rcu_assign_pointer(ps->assoc, r);
 	}
 	mutex_unlock(&t->lock);
 	release_sock(sock->sk);

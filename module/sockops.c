@@ -146,11 +146,11 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 		ps = portres_table_sock_get(t, sk);
 		if (!ps) {
 			err = -ENOMEM;
-		} else if (ps->assoc) {
+		} else if (rcu_access_pointer(ps->assoc)) {
 			err = -EINVAL;
 		} else {
 			refcount_inc(&r->ref);
-			WRITE_ONCE(ps->assoc, r);
+			rcu_assign_pointer(ps->assoc, r);
 			portres_resv_track_inuse(r);
 			portres_event_associate(portres_net(sock_net(sk)), r);
 		}
@@ -248,7 +248,9 @@ void portres_sock_closed(struct sock *sk)
 	if (ps) {
 		list_for_each_entry_safe(r, tmp, &ps->owned, owner_node)
 			portres_resv_end(pn, r, PORTRES_REASON_CLOSE);
-		portres_inuse_forget(ps->assoc, inet_sk(sk)->inet_num);
+		r = rcu_dereference_protected(ps->assoc,
+					      lockdep_is_held(&t->lock));
+		portres_inuse_forget(r, inet_sk(sk)->inet_num);
 		portres_table_sock_drop(t, ps);
 	}
 	portres_wait_cancel_sock(pn, sk);

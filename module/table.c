@@ -291,7 +291,8 @@ void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps)
 	hash_del_rcu(&ps->node);
 	WRITE_ONCE(t->nr_socks, t->nr_socks - 1);
 	portres_table_update_active(t);
-	portres_resv_put(ps->assoc);
+	portres_resv_put(rcu_dereference_protected(ps->assoc,
+						   lockdep_is_held(&t->lock)));
 	kfree_rcu(ps, rcu);
 }
 
@@ -299,7 +300,7 @@ void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps)
 void portres_table_sock_put_idle(struct portres_table *t,
 				 struct portres_sock *ps)
 {
-	if (ps && !ps->assoc && list_empty(&ps->owned))
+	if (ps && !rcu_access_pointer(ps->assoc) && list_empty(&ps->owned))
 		portres_table_sock_drop(t, ps);
 }
 

@@ -519,7 +519,7 @@ static void sock_association_reference(struct kunit *test)
 	ps = portres_table_sock_get(t, &key);
 	KUNIT_ASSERT_NOT_NULL(test, ps);
 	refcount_inc(&r->ref);
-	WRITE_ONCE(ps->assoc, r);
+	rcu_assign_pointer(ps->assoc, r);
 	portres_table_sock_put_idle(t, ps);	/* associated: stays */
 	KUNIT_EXPECT_PTR_EQ(test, portres_table_sock(t, &key), ps);
 	/* The reservation ends; the association keeps the memory alive. */
