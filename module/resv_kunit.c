@@ -438,7 +438,7 @@ static void resv_net_flush(struct kunit *test)
 					 RESV_BASE + i * 20, 20, UINT_MAX, &r),
 				0);
 		mutex_lock(&t->lock);
-		ps = portres_table_sock_get(t, &keys[i]);
+		ps = portres_table_sock_find_or_add(t, &keys[i]);
 		KUNIT_ASSERT_NOT_NULL(test, ps);
 		if (i < 4) {
 			list_add(&r->owner_node, &ps->owned);
@@ -521,7 +521,7 @@ static void bind_test_exit(struct kunit *test)
 static struct portres_resv *acquire(struct kunit *test, struct socket *owner,
 				    u16 first, u16 n)
 {
-	struct portres_acquire a = {
+	struct portres_acquisition a = {
 		.sk = owner->sk,
 		.pn = pnet(test),
 		.n = n,
@@ -554,7 +554,7 @@ static void associate(struct kunit *test, struct socket *sock,
 
 	lock_sock(sock->sk);
 	mutex_lock(&t->lock);
-	ps = portres_table_sock_get(t, sock->sk);
+	ps = portres_table_sock_find_or_add(t, sock->sk);
 	if (ps && !rcu_access_pointer(ps->assoc)) {
 		refcount_inc(&r->ref);
 		rcu_assign_pointer(ps->assoc, r);
@@ -574,7 +574,7 @@ static void release(struct kunit *test, struct portres_resv *r)
 	if (!READ_ONCE(r->dead)) {
 		owner = portres_table_sock(t, r->owner_key);
 		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
-		portres_table_sock_put_idle(t, owner);
+		portres_table_sock_drop_if_idle(t, owner);
 	}
 	mutex_unlock(&t->lock);
 }

@@ -20,7 +20,7 @@
 #include "wait.h"
 
 /* Reads and checks the request; allocates the reservation to be. */
-int portres_acquire_begin(struct portres_acquire *a, struct sock *sk,
+int portres_acquire_begin(struct portres_acquisition *a, struct sock *sk,
 			  int proto, void __user *arg)
 {
 	struct net *net = sock_net(sk);
@@ -61,27 +61,28 @@ int portres_acquire_begin(struct portres_acquire *a, struct sock *sk,
 }
 
 /* Makes the reservation, owned by the socket. Under the table lock. */
-int portres_acquire_locked(struct portres_acquire *a)
+int portres_acquire_locked(struct portres_acquisition *a)
 {
 	struct portres_table *t = &a->pn->table;
 	struct portres_sock *ps;
 	int err;
 
 	lockdep_assert_held(&t->lock);
-	ps = portres_table_sock_get(t, a->sk);
+	ps = portres_table_sock_find_or_add(t, a->sk);
 	err = ps ? portres_resv_create(a->pn, a->r, a->n, a->limit) : -ENOMEM;
 	if (!err)
 		list_add(&a->r->owner_node, &ps->owned);
 	else
-		portres_table_sock_put_idle(t, ps);
+		portres_table_sock_drop_if_idle(t, ps);
 	return err;
 }
 
 /* Tells the caller what it got; undoes the reservation if it cannot. */
-int portres_acquire_end(struct portres_acquire *a, int err)
+int portres_acquire_end(struct portres_acquisition *a, int err)
 {
 	struct portres_table *t = &a->pn->table;
 	struct portres_resv *r = a->r;
+	struct portres_sock *ps;
 
 	if (!r)
 		return err;
@@ -93,8 +94,8 @@ int portres_acquire_end(struct portres_acquire *a, int err)
 			if (!r->dead)
 				portres_resv_end(a->pn, r,
 						 PORTRES_REASON_ABORT);
-			portres_table_sock_put_idle(t,
-						    portres_table_sock(t, a->sk));
+			ps = portres_table_sock(t, a->sk);
+			portres_table_sock_drop_if_idle(t, ps);
 			mutex_unlock(&t->lock);
 			err = -EFAULT;
 		}
@@ -106,7 +107,7 @@ int portres_acquire_end(struct portres_acquire *a, int err)
 
 static int portres_acquire(struct sock *sk, int proto, void __user *arg)
 {
-	struct portres_acquire a = {};
+	struct portres_acquisition a = {};
 	int err;
 
 	err = portres_acquire_begin(&a, sk, proto, arg);
@@ -143,7 +144,7 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 		   !portres_persist_admits(sock_net(sk), r)) {
 		err = -EPERM;
 	} else {
-		ps = portres_table_sock_get(t, sk);
+		ps = portres_table_sock_find_or_add(t, sk);
 		if (!ps) {
 			err = -ENOMEM;
 		} else if (rcu_access_pointer(ps->assoc)) {
@@ -183,7 +184,7 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 	} else {
 		owner = portres_table_sock(t, r->owner_key);
 		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
-		portres_table_sock_put_idle(t, owner);
+		portres_table_sock_drop_if_idle(t, owner);
 	}
 	mutex_unlock(&t->lock);
 	return err;

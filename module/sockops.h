@@ -11,7 +11,7 @@ struct sock;
 struct socket;
 
 /* An acquire in progress: begin, then locked (maybe later), then end. */
-struct portres_acquire {
+struct portres_acquisition {
 	struct sock *sk;
 	struct portres_net *pn;
 	void __user *arg;
@@ -21,10 +21,10 @@ struct portres_acquire {
 	u16 n;
 };
 
-int portres_acquire_begin(struct portres_acquire *a, struct sock *sk,
+int portres_acquire_begin(struct portres_acquisition *a, struct sock *sk,
 			  int proto, void __user *arg);
-int portres_acquire_locked(struct portres_acquire *a);
-int portres_acquire_end(struct portres_acquire *a, int err);
+int portres_acquire_locked(struct portres_acquisition *a);
+int portres_acquire_end(struct portres_acquisition *a, int err);
 
 int portres_sock_op(struct sock *sk, unsigned int cmd, void __user *arg);
 int portres_sock_ioctl(struct socket *sock, unsigned int cmd,

@@ -263,8 +263,8 @@ struct portres_sock *portres_table_sock(struct portres_table *t,
 }
 
 /* The socket's entry, created if needed; NULL when out of memory. */
-struct portres_sock *portres_table_sock_get(struct portres_table *t,
-					    const void *key)
+struct portres_sock *
+portres_table_sock_find_or_add(struct portres_table *t, const void *key)
 {
 	struct portres_sock *ps;
 
@@ -297,8 +297,8 @@ void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps)
 }
 
 /* Drops the entry when it no longer holds anything. */
-void portres_table_sock_put_idle(struct portres_table *t,
-				 struct portres_sock *ps)
+void portres_table_sock_drop_if_idle(struct portres_table *t,
+				     struct portres_sock *ps)
 {
 	if (ps && !rcu_access_pointer(ps->assoc) && list_empty(&ps->owned))
 		portres_table_sock_drop(t, ps);

@@ -142,11 +142,11 @@ int portres_table_find_gap(struct portres_table *t, int proto, u16 n,
 
 struct portres_sock *portres_table_sock(struct portres_table *t,
 					const void *key);
-struct portres_sock *portres_table_sock_get(struct portres_table *t,
-					    const void *key);
+struct portres_sock *
+portres_table_sock_find_or_add(struct portres_table *t, const void *key);
 void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps);
-void portres_table_sock_put_idle(struct portres_table *t,
-				 struct portres_sock *ps);
+void portres_table_sock_drop_if_idle(struct portres_table *t,
+				     struct portres_sock *ps);
 
 int portres_table_charge(struct portres_table *t, kuid_t uid,
 			 unsigned int ports, unsigned int limit);

@@ -85,7 +85,7 @@ static void portres_wait_dequeue(struct portres_net *pn,
 int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 {
 	struct sock *sk = sock->sk;
-	struct portres_acquire a = {};
+	struct portres_acquisition a = {};
 	struct portres_waiter w = { .sk = sk, .proto = proto };
 	struct portres_table *t;
 	unsigned long gen;
