@@ -233,8 +233,12 @@ int portres_get_port(struct sock *sk, unsigned short snum,
 	return portres_bind_outsider(&b, snum);
 }
 
-static int portres_tcp_get_port(struct sock *sk, unsigned short snum,
-				unsigned int unused)
+/*
+ * inet_csk_get_port() as a portres_get_port_fn, for the hook and for
+ * connect(). Called from this module, so the hook lets it through.
+ */
+int portres_tcp_get_port(struct sock *sk, unsigned short snum,
+			 unsigned int unused)
 {
 	return inet_csk_get_port(sk, snum);
 }

@@ -190,22 +190,39 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 	return err;
 }
 
+typedef int (*portres_sock_op_fn)(struct sock *sk, int proto,
+				  void __user *arg);
+
+/* The one list of the socket operations' codes: the hooks' and io_uring's. */
+static portres_sock_op_fn portres_sock_op_find(unsigned int cmd)
+{
+	switch (cmd) {
+	case SIO_ACQUIRE_PORT_RESERVATION:
+		return portres_acquire;
+	case SIO_ASSOCIATE_PORT_RESERVATION:
+		return portres_associate;
+	case SIO_RELEASE_PORT_RESERVATION:
+		return portres_release;
+	}
+	return NULL;
+}
+
+bool portres_is_sock_op(unsigned int cmd)
+{
+	return portres_sock_op_find(cmd);
+}
+
 /* One of the three socket operations on an inet socket. */
 int portres_sock_op(struct sock *sk, unsigned int cmd, void __user *arg)
 {
+	portres_sock_op_fn op = portres_sock_op_find(cmd);
 	int proto = portres_sk_proto(sk);
 
 	if (proto < 0)
 		return -EOPNOTSUPP;
-	switch (cmd) {
-	case SIO_ACQUIRE_PORT_RESERVATION:
-		return portres_acquire(sk, proto, arg);
-	case SIO_ASSOCIATE_PORT_RESERVATION:
-		return portres_associate(sk, proto, arg);
-	case SIO_RELEASE_PORT_RESERVATION:
-		return portres_release(sk, proto, arg);
-	}
-	return -ENOTTY;
+	if (!op)
+		return -ENOTTY;
+	return op(sk, proto, arg);
 }
 
 int portres_sock_ioctl(struct socket *sock, unsigned int cmd,

@@ -26,6 +26,7 @@ int portres_acquire_begin(struct portres_acquisition *a, struct sock *sk,
 int portres_acquire_locked(struct portres_acquisition *a);
 int portres_acquire_end(struct portres_acquisition *a, int err);
 
+bool portres_is_sock_op(unsigned int cmd);
 int portres_sock_op(struct sock *sk, unsigned int cmd, void __user *arg);
 int portres_sock_ioctl(struct socket *sock, unsigned int cmd,
 		       unsigned long arg);
