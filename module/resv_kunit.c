@@ -20,9 +20,9 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "acquire.h"
 #include "ports.h"
 #include "resv.h"
-#include "sockops.h"
 
 #define RESV_BASE 40100		/* inside the default ip_local_port_range */
 
@@ -52,17 +52,14 @@ static int resv_ctx_init(struct kunit *test, struct portres_net *pn)
 	return 0;
 }
 
-/* A namespace state of the test's own, on init_net, as netns.c makes it. */
+/* A namespace state of the test's own, on init_net. */
 static int resv_test_init(struct kunit *test)
 {
 	struct portres_net *pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
 
 	if (!pn)
 		return -ENOMEM;
-	pn->net = &init_net;
-	portres_table_init(&pn->table);
-	INIT_LIST_HEAD(&pn->waiters);
-	init_waitqueue_head(&pn->wait_wq);
+	portres_net_setup(pn, &init_net);
 	return resv_ctx_init(test, pn);
 }
 
