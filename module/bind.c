@@ -192,7 +192,11 @@ static int portres_bind_outsider(struct portres_bind *b, unsigned short snum)
 	return -EADDRINUSE;
 }
 
-/* The socket's association; stable while the caller holds the socket lock. */
+/*
+ * The socket's association. Used past the RCU section: once set, it and
+ * its reference last until the socket closes, and the caller holds the
+ * socket lock, which associate takes too.
+ */
 static struct portres_resv *portres_assoc(struct portres_table *t,
 					  struct sock *sk)
 {
@@ -201,7 +205,7 @@ static struct portres_resv *portres_assoc(struct portres_table *t,
 
 	rcu_read_lock();
 	ps = portres_table_sock(t, sk);
-	r = ps ? READ_ONCE(ps->assoc) : NULL;
+	r = ps ? rcu_dereference(ps->assoc) : NULL;
 	rcu_read_unlock();
 	return r;
 }
@@ -229,8 +233,12 @@ int portres_get_port(struct sock *sk, unsigned short snum,
 	return portres_bind_outsider(&b, snum);
 }
 
-static int portres_tcp_get_port(struct sock *sk, unsigned short snum,
-				unsigned int unused)
+/*
+ * inet_csk_get_port() as a portres_get_port_fn, for the hook and for
+ * connect(). Called from this module, so the hook lets it through.
+ */
+int portres_tcp_get_port(struct sock *sk, unsigned short snum,
+			 unsigned int unused)
 {
 	return inet_csk_get_port(sk, snum);
 }

@@ -12,6 +12,8 @@ typedef int (*portres_get_port_fn)(struct sock *sk, unsigned short snum,
 typedef int (*portres_hash_connect_fn)(struct inet_timewait_death_row *dr,
 				       struct sock *sk);
 
+int portres_tcp_get_port(struct sock *sk, unsigned short snum,
+			 unsigned int unused);
 int portres_get_port(struct sock *sk, unsigned short snum,
 		     unsigned int hash2_nulladdr, portres_get_port_fn get_port);
 int portres_hash_connect(struct inet_timewait_death_row *dr, struct sock *sk,

@@ -10,9 +10,6 @@
 #include "events.h"
 #include "genl.h"
 
-/* Written once in module exit, before the namespaces are flushed. */
-bool portres_unloading;
-
 void portres_event_new(struct portres_net *pn, struct portres_resv *r)
 {
 	lockdep_assert_held(&pn->table.lock);

@@ -11,12 +11,6 @@
 
 #include "netns.h"
 
-/*
- * Set while the module unloads: namespaces flushed then end their
- * reservations with PORTRES_REASON_UNLOAD, not _NETNS.
- */
-extern bool portres_unloading;
-
 /* Under the table lock: @r was made, or ended for @reason. */
 void portres_event_new(struct portres_net *pn, struct portres_resv *r);
 void portres_event_del(struct portres_net *pn, struct portres_resv *r,

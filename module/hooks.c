@@ -19,7 +19,6 @@
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
 #include <net/udp.h>
-#include <linux/portres.h>
 
 #include "bind.h"
 #include "compat.h"
@@ -46,13 +45,6 @@ static void portres_leave(void)
 	this_cpu_dec(portres_inflight);
 }
 
-static bool portres_is_sock_ioctl(unsigned int cmd)
-{
-	return cmd == SIO_ACQUIRE_PORT_RESERVATION ||
-	       cmd == SIO_ASSOCIATE_PORT_RESERVATION ||
-	       cmd == SIO_RELEASE_PORT_RESERVATION;
-}
-
 typedef int (*portres_sock_ioctl_fn)(struct socket *sock, unsigned int cmd,
 				     unsigned long arg);
 
@@ -64,7 +56,7 @@ static int portres_ioctl(struct socket *sock, unsigned int cmd,
 	int ret;
 
 	portres_enter();
-	if (portres_is_sock_ioctl(cmd))
+	if (portres_is_sock_op(cmd))
 		ret = portres_sock_ioctl(sock, cmd, (unsigned long)uarg);
 	else
 		ret = orig(sock, cmd, arg);
@@ -107,18 +99,12 @@ static int portres_inet6_compat_ioctl(struct socket *sock, unsigned int cmd,
 }
 #endif
 
-static int portres_tcp_get_port_orig(struct sock *sk, unsigned short snum,
-				     unsigned int unused)
-{
-	return inet_csk_get_port(sk, snum);
-}
-
 static int portres_inet_csk_get_port(struct sock *sk, unsigned short snum)
 {
 	int ret;
 
 	portres_enter();
-	ret = portres_get_port(sk, snum, 0, portres_tcp_get_port_orig);
+	ret = portres_get_port(sk, snum, 0, portres_tcp_get_port);
 	portres_leave();
 	return ret;
 }

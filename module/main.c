@@ -11,11 +11,41 @@
 #include <linux/module.h>
 
 #include "ctldev.h"
-#include "events.h"
 #include "genl.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "netns.h"
+#include "proc.h"
+#include "resv.h"
+
+/*
+ * Set once in module exit, before the namespaces are flushed: they then
+ * end their reservations with PORTRES_REASON_UNLOAD, not _NETNS.
+ */
+static bool portres_unloading;
+
+static int __net_init portres_net_init(struct net *net)
+{
+	portres_net_setup(portres_net(net), net);
+	return portres_proc_init_net(net);
+}
+
+static void __net_exit portres_net_exit(struct net *net)
+{
+	struct portres_net *pn = portres_net(net);
+
+	portres_proc_exit_net(net);
+	portres_net_flush(pn, READ_ONCE(portres_unloading) ?
+			  PORTRES_REASON_UNLOAD : PORTRES_REASON_NETNS);
+	portres_table_destroy(&pn->table);
+}
+
+static struct pernet_operations portres_net_ops = {
+	.init = portres_net_init,
+	.exit = portres_net_exit,
+	.id = &portres_net_id,
+	.size = sizeof(struct portres_net),
+};
 
 static int __init portres_init(void)
 {
@@ -24,7 +54,7 @@ static int __init portres_init(void)
 	err = portres_ksyms_resolve();
 	if (err)
 		return err;
-	err = portres_netns_init();
+	err = register_pernet_subsys(&portres_net_ops);
 	if (err)
 		return err;
 	err = portres_genl_init();
@@ -44,7 +74,7 @@ out_hooks:
 out_genl:
 	portres_genl_exit();
 out_netns:
-	portres_netns_exit();
+	unregister_pernet_subsys(&portres_net_ops);
 	return err;
 }
 
@@ -53,7 +83,7 @@ static void __exit portres_exit(void)
 	portres_ctldev_exit();
 	portres_hooks_remove();
 	WRITE_ONCE(portres_unloading, true);
-	portres_netns_exit();
+	unregister_pernet_subsys(&portres_net_ops);
 	portres_genl_exit();
 	pr_info("port reservations disabled\n");
 }

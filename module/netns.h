@@ -11,6 +11,18 @@
 #include "bits.h"
 #include "table.h"
 
+struct sock;
+
+/* An acquire waiting for its block (wait.c); its socket's close cancels it. */
+struct portres_waiter {
+	struct list_head node;		/* portres_net->waiters */
+	const struct sock *sk;
+	int proto;
+	u16 first;
+	u16 last;
+	bool canceled;
+};
+
 struct portres_net {
 	struct net *net;
 	struct portres_table table;
@@ -33,7 +45,6 @@ static inline struct portres_net *portres_net(const struct net *net)
 	return net_generic(net, portres_net_id);
 }
 
-int portres_netns_init(void);
-void portres_netns_exit(void);
+void portres_net_setup(struct portres_net *pn, struct net *net);
 
 #endif /* _PORTRES_NETNS_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Making and ending reservations: the table, the reserved-port bits and
- * the quota change together, under the table lock.
+ * the quota change together, under the table lock. An end wakes the
+ * acquires that wait for a block (wait.c), so their waking lives here.
  */
 #include <linux/moduleparam.h>
 #include <linux/random.h>
@@ -9,7 +10,6 @@
 #include "events.h"
 #include "ports.h"
 #include "resv.h"
-#include "wait.h"
 
 unsigned int max_ports_per_user = 1024;
 module_param(max_ports_per_user, uint, 0644);
@@ -113,6 +113,33 @@ uncharge:
 	if (r->kind == PORTRES_RUNTIME)
 		portres_table_uncharge(t, r->uid, n);
 	return err;
+}
+
+/* Under the table lock: a block may have come free. */
+void portres_wait_wake(struct portres_net *pn)
+{
+	lockdep_assert_held(&pn->table.lock);
+	if (list_empty(&pn->waiters))
+		return;
+	WRITE_ONCE(pn->wait_gen, pn->wait_gen + 1);
+	wake_up_all(&pn->wait_wq);
+}
+
+/* Under the table lock: the socket is closing. */
+void portres_wait_cancel_sock(struct portres_net *pn, const struct sock *sk)
+{
+	struct portres_waiter *w;
+	bool any = false;
+
+	lockdep_assert_held(&pn->table.lock);
+	list_for_each_entry(w, &pn->waiters, node) {
+		if (w->sk == sk) {
+			w->canceled = true;
+			any = true;
+		}
+	}
+	if (any)
+		portres_wait_wake(pn);
 }
 
 /*

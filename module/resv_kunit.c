@@ -20,9 +20,9 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "acquire.h"
 #include "ports.h"
 #include "resv.h"
-#include "sockops.h"
 
 #define RESV_BASE 40100		/* inside the default ip_local_port_range */
 
@@ -52,17 +52,14 @@ static int resv_ctx_init(struct kunit *test, struct portres_net *pn)
 	return 0;
 }
 
-/* A namespace state of the test's own, on init_net, as netns.c makes it. */
+/* A namespace state of the test's own, on init_net. */
 static int resv_test_init(struct kunit *test)
 {
 	struct portres_net *pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
 
 	if (!pn)
 		return -ENOMEM;
-	pn->net = &init_net;
-	portres_table_init(&pn->table);
-	INIT_LIST_HEAD(&pn->waiters);
-	init_waitqueue_head(&pn->wait_wq);
+	portres_net_setup(pn, &init_net);
 	return resv_ctx_init(test, pn);
 }
 
@@ -438,13 +435,13 @@ static void resv_net_flush(struct kunit *test)
 					 RESV_BASE + i * 20, 20, UINT_MAX, &r),
 				0);
 		mutex_lock(&t->lock);
-		ps = portres_table_sock_get(t, &keys[i]);
+		ps = portres_table_sock_find_or_add(t, &keys[i]);
 		KUNIT_ASSERT_NOT_NULL(test, ps);
 		if (i < 4) {
 			list_add(&r->owner_node, &ps->owned);
 		} else {
 			refcount_inc(&r->ref);
-			WRITE_ONCE(ps->assoc, r);
+			rcu_assign_pointer(ps->assoc, r);
 		}
 		mutex_unlock(&t->lock);
 	}
@@ -521,7 +518,7 @@ static void bind_test_exit(struct kunit *test)
 static struct portres_resv *acquire(struct kunit *test, struct socket *owner,
 				    u16 first, u16 n)
 {
-	struct portres_acquire a = {
+	struct portres_acquisition a = {
 		.sk = owner->sk,
 		.pn = pnet(test),
 		.n = n,
@@ -554,10 +551,10 @@ static void associate(struct kunit *test, struct socket *sock,
 
 	lock_sock(sock->sk);
 	mutex_lock(&t->lock);
-	ps = portres_table_sock_get(t, sock->sk);
-	if (ps && !ps->assoc) {
+	ps = portres_table_sock_find_or_add(t, sock->sk);
+	if (ps && !rcu_access_pointer(ps->assoc)) {
 		refcount_inc(&r->ref);
-		WRITE_ONCE(ps->assoc, r);
+		rcu_assign_pointer(ps->assoc, r);
 	}
 	mutex_unlock(&t->lock);
 	release_sock(sock->sk);
@@ -574,7 +571,7 @@ static void release(struct kunit *test, struct portres_resv *r)
 	if (!READ_ONCE(r->dead)) {
 		owner = portres_table_sock(t, r->owner_key);
 		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
-		portres_table_sock_put_idle(t, owner);
+		portres_table_sock_drop_if_idle(t, owner);
 	}
 	mutex_unlock(&t->lock);
 }

@@ -3,110 +3,22 @@
  * The three socket ioctls and the end of a socket: what the inet_ioctl,
  * inet6_ioctl and inet_release hooks hand over.
  */
-#include <linux/capability.h>
-#include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/uaccess.h>
 #include <net/inet_sock.h>
-#include <net/ip.h>
 #include <net/sock.h>
 #include <linux/portres.h>
 
+#include "acquire.h"
 #include "events.h"
 #include "persist.h"
 #include "ports.h"
 #include "resv.h"
 #include "sockops.h"
-#include "wait.h"
-
-/* Reads and checks the request; allocates the reservation to be. */
-int portres_acquire_begin(struct portres_acquire *a, struct sock *sk,
-			  int proto, void __user *arg)
-{
-	struct net *net = sock_net(sk);
-	struct portres_resv *r;
-	u16 start;
-
-	a->sk = sk;
-	a->pn = portres_net(net);
-	a->arg = arg;
-	if (copy_from_user(&a->in, arg, sizeof(a->in)))
-		return -EFAULT;
-	start = ntohs(a->in.reservation.start_port);
-	a->n = a->in.reservation.number_of_ports;
-	if (a->in.pad || !a->n || (u32)start + a->n - 1 > 65535)
-		return -EINVAL;
-	if (start && inet_port_requires_bind_service(net, start) &&
-	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
-		return -EACCES;
-	/* Fail on a read-only buffer before anything exists. */
-	if (copy_to_user(arg, &a->in, sizeof(a->in)))
-		return -EFAULT;
-	a->limit = ns_capable(net->user_ns, CAP_NET_ADMIN) ?
-		   UINT_MAX : READ_ONCE(max_ports_per_user);
-
-	r = portres_resv_alloc();
-	if (!r)
-		return -ENOMEM;
-	r->proto = proto;
-	r->kind = PORTRES_RUNTIME;
-	r->first = start;
-	r->uid = current_euid();
-	r->owner = get_pid(task_tgid(current));
-	r->owner_key = sk;
-	/* The process, also when an io_uring worker thread runs this. */
-	get_task_comm(r->comm, current->group_leader);
-	a->r = r;
-	return 0;
-}
-
-/* Makes the reservation, owned by the socket. Under the table lock. */
-int portres_acquire_locked(struct portres_acquire *a)
-{
-	struct portres_table *t = &a->pn->table;
-	struct portres_sock *ps;
-	int err;
-
-	lockdep_assert_held(&t->lock);
-	ps = portres_table_sock_get(t, a->sk);
-	err = ps ? portres_resv_create(a->pn, a->r, a->n, a->limit) : -ENOMEM;
-	if (!err)
-		list_add(&a->r->owner_node, &ps->owned);
-	else
-		portres_table_sock_put_idle(t, ps);
-	return err;
-}
-
-/* Tells the caller what it got; undoes the reservation if it cannot. */
-int portres_acquire_end(struct portres_acquire *a, int err)
-{
-	struct portres_table *t = &a->pn->table;
-	struct portres_resv *r = a->r;
-
-	if (!r)
-		return err;
-	if (!err) {
-		a->in.reservation.start_port = htons(r->first);
-		a->in.token.token = r->token;
-		if (copy_to_user(a->arg, &a->in, sizeof(a->in))) {
-			mutex_lock(&t->lock);
-			if (!r->dead)
-				portres_resv_end(a->pn, r,
-						 PORTRES_REASON_ABORT);
-			portres_table_sock_put_idle(t,
-						    portres_table_sock(t, a->sk));
-			mutex_unlock(&t->lock);
-			err = -EFAULT;
-		}
-	}
-	portres_resv_put(r);
-	a->r = NULL;
-	return err;
-}
 
 static int portres_acquire(struct sock *sk, int proto, void __user *arg)
 {
-	struct portres_acquire a = {};
+	struct portres_acquisition a = {};
 	int err;
 
 	err = portres_acquire_begin(&a, sk, proto, arg);
@@ -143,14 +55,14 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 		   !portres_persist_admits(sock_net(sk), r)) {
 		err = -EPERM;
 	} else {
-		ps = portres_table_sock_get(t, sk);
+		ps = portres_table_sock_find_or_add(t, sk);
 		if (!ps) {
 			err = -ENOMEM;
-		} else if (ps->assoc) {
+		} else if (rcu_access_pointer(ps->assoc)) {
 			err = -EINVAL;
 		} else {
 			refcount_inc(&r->ref);
-			WRITE_ONCE(ps->assoc, r);
+			rcu_assign_pointer(ps->assoc, r);
 			portres_resv_track_inuse(r);
 			portres_event_associate(portres_net(sock_net(sk)), r);
 		}
@@ -183,28 +95,45 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 	} else {
 		owner = portres_table_sock(t, r->owner_key);
 		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
-		portres_table_sock_put_idle(t, owner);
+		portres_table_sock_drop_if_idle(t, owner);
 	}
 	mutex_unlock(&t->lock);
 	return err;
 }
 
+typedef int (*portres_sock_op_fn)(struct sock *sk, int proto,
+				  void __user *arg);
+
+/* The one list of the socket operations' codes: the hooks' and io_uring's. */
+static portres_sock_op_fn portres_sock_op_find(unsigned int cmd)
+{
+	switch (cmd) {
+	case SIO_ACQUIRE_PORT_RESERVATION:
+		return portres_acquire;
+	case SIO_ASSOCIATE_PORT_RESERVATION:
+		return portres_associate;
+	case SIO_RELEASE_PORT_RESERVATION:
+		return portres_release;
+	}
+	return NULL;
+}
+
+bool portres_is_sock_op(unsigned int cmd)
+{
+	return portres_sock_op_find(cmd);
+}
+
 /* One of the three socket operations on an inet socket. */
 int portres_sock_op(struct sock *sk, unsigned int cmd, void __user *arg)
 {
+	portres_sock_op_fn op = portres_sock_op_find(cmd);
 	int proto = portres_sk_proto(sk);
 
 	if (proto < 0)
 		return -EOPNOTSUPP;
-	switch (cmd) {
-	case SIO_ACQUIRE_PORT_RESERVATION:
-		return portres_acquire(sk, proto, arg);
-	case SIO_ASSOCIATE_PORT_RESERVATION:
-		return portres_associate(sk, proto, arg);
-	case SIO_RELEASE_PORT_RESERVATION:
-		return portres_release(sk, proto, arg);
-	}
-	return -ENOTTY;
+	if (!op)
+		return -ENOTTY;
+	return op(sk, proto, arg);
 }
 
 int portres_sock_ioctl(struct socket *sock, unsigned int cmd,
@@ -248,7 +177,9 @@ void portres_sock_closed(struct sock *sk)
 	if (ps) {
 		list_for_each_entry_safe(r, tmp, &ps->owned, owner_node)
 			portres_resv_end(pn, r, PORTRES_REASON_CLOSE);
-		portres_inuse_forget(ps->assoc, inet_sk(sk)->inet_num);
+		r = rcu_dereference_protected(ps->assoc,
+					      lockdep_is_held(&t->lock));
+		portres_inuse_forget(r, inet_sk(sk)->inet_num);
 		portres_table_sock_drop(t, ps);
 	}
 	portres_wait_cancel_sock(pn, sk);

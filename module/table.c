@@ -263,8 +263,8 @@ struct portres_sock *portres_table_sock(struct portres_table *t,
 }
 
 /* The socket's entry, created if needed; NULL when out of memory. */
-struct portres_sock *portres_table_sock_get(struct portres_table *t,
-					    const void *key)
+struct portres_sock *
+portres_table_sock_find_or_add(struct portres_table *t, const void *key)
 {
 	struct portres_sock *ps;
 
@@ -291,15 +291,16 @@ void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps)
 	hash_del_rcu(&ps->node);
 	WRITE_ONCE(t->nr_socks, t->nr_socks - 1);
 	portres_table_update_active(t);
-	portres_resv_put(ps->assoc);
+	portres_resv_put(rcu_dereference_protected(ps->assoc,
+						   lockdep_is_held(&t->lock)));
 	kfree_rcu(ps, rcu);
 }
 
 /* Drops the entry when it no longer holds anything. */
-void portres_table_sock_put_idle(struct portres_table *t,
-				 struct portres_sock *ps)
+void portres_table_sock_drop_if_idle(struct portres_table *t,
+				     struct portres_sock *ps)
 {
-	if (ps && !ps->assoc && list_empty(&ps->owned))
+	if (ps && !rcu_access_pointer(ps->assoc) && list_empty(&ps->owned))
 		portres_table_sock_drop(t, ps);
 }
 

@@ -73,7 +73,8 @@ static inline u8 portres_nl_kind(const struct portres_resv *r)
 /* What portres knows about one socket: keyed by the socket's address. */
 struct portres_sock {
 	const void *key;
-	struct portres_resv *assoc;	/* set once, holds a reference */
+	/* Set once, under the table lock; holds a reference. */
+	struct portres_resv __rcu *assoc;
 	struct list_head owned;		/* runtime reservations acquired on it */
 	struct hlist_node node;		/* table->socks */
 	struct rcu_head rcu;
@@ -81,13 +82,27 @@ struct portres_sock {
 
 #define PORTRES_HASH_BITS 8
 
+/*
+ * @lock is the one lock of a namespace's reservations: it serializes every
+ * change to this table, to portres_sock->assoc, and to portres_net's bits
+ * and waiters. Lock order:
+ *
+ *   sk_lock (associate; the kernel holds it around bind and connect)
+ *     table.lock
+ *       TCP bhash bucket / UDP hslot spinlock (portres_port_bound())
+ *
+ * bind, autobind and connect, the hot path, take no table.lock, only the
+ * bucket locks under sk_lock: they look ranges, sockets and associations
+ * up under RCU alone. Ranges are a maple tree in RCU mode, the hashes are
+ * RCU lists, assoc is __rcu, and entries are freed after a grace period.
+ *
+ * Read with no lock at all:
+ * - portres_table_active(): @active, the hooks' fast path
+ * - portres_wait_any(): portres_net->nr_waiters
+ * - portres_sock_closed(): its early miss on @nr_socks, then an RCU lookup
+ */
 struct portres_table {
-	/*
-	 * @lock serializes every change below. Readers on the bind path
-	 * use RCU only: ranges are a maple tree in RCU mode, the hashes are
-	 * RCU lists, and entries are freed after a grace period.
-	 */
-	struct mutex lock;
+	struct mutex lock;		/* the order above */
 	struct maple_tree ranges[PORTRES_NPROTO];
 	DECLARE_HASHTABLE(tokens, PORTRES_HASH_BITS);
 	DECLARE_HASHTABLE(socks, PORTRES_HASH_BITS);
@@ -127,11 +142,11 @@ int portres_table_find_gap(struct portres_table *t, int proto, u16 n,
 
 struct portres_sock *portres_table_sock(struct portres_table *t,
 					const void *key);
-struct portres_sock *portres_table_sock_get(struct portres_table *t,
-					    const void *key);
+struct portres_sock *
+portres_table_sock_find_or_add(struct portres_table *t, const void *key);
 void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps);
-void portres_table_sock_put_idle(struct portres_table *t,
-				 struct portres_sock *ps);
+void portres_table_sock_drop_if_idle(struct portres_table *t,
+				     struct portres_sock *ps);
 
 int portres_table_charge(struct portres_table *t, kuid_t uid,
 			 unsigned int ports, unsigned int limit);

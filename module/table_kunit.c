@@ -249,12 +249,12 @@ static void table_active(struct kunit *test)
 	del(test, r);
 	KUNIT_EXPECT_FALSE(test, portres_table_active(t));
 	mutex_lock(&t->lock);
-	ps = portres_table_sock_get(t, &key);
+	ps = portres_table_sock_find_or_add(t, &key);
 	mutex_unlock(&t->lock);
 	KUNIT_ASSERT_NOT_NULL(test, ps);
 	KUNIT_EXPECT_TRUE(test, portres_table_active(t));
 	mutex_lock(&t->lock);
-	portres_table_sock_put_idle(t, ps);
+	portres_table_sock_drop_if_idle(t, ps);
 	mutex_unlock(&t->lock);
 	KUNIT_EXPECT_FALSE(test, portres_table_active(t));
 }
@@ -469,9 +469,9 @@ static void sock_entries(struct kunit *test)
 	int ka, kb;
 
 	mutex_lock(&t->lock);
-	a = portres_table_sock_get(t, &ka);
-	b = portres_table_sock_get(t, &kb);
-	a2 = portres_table_sock_get(t, &ka);
+	a = portres_table_sock_find_or_add(t, &ka);
+	b = portres_table_sock_find_or_add(t, &kb);
+	a2 = portres_table_sock_find_or_add(t, &ka);
 	KUNIT_EXPECT_NOT_NULL(test, a);
 	KUNIT_EXPECT_NOT_NULL(test, b);
 	KUNIT_EXPECT_PTR_EQ(test, a, a2);
@@ -493,14 +493,14 @@ static void sock_idle_rules(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, ins(test, PORTRES_TCP, 40, 49, 3, &r), 0);
 	mutex_lock(&t->lock);
-	ps = portres_table_sock_get(t, &key);
+	ps = portres_table_sock_find_or_add(t, &key);
 	KUNIT_ASSERT_NOT_NULL(test, ps);
 	/* Owning a reservation keeps the entry. */
 	list_add(&r->owner_node, &ps->owned);
-	portres_table_sock_put_idle(t, ps);
+	portres_table_sock_drop_if_idle(t, ps);
 	KUNIT_EXPECT_PTR_EQ(test, portres_table_sock(t, &key), ps);
 	portres_table_remove(t, r);	/* unlinks it from ps->owned */
-	portres_table_sock_put_idle(t, ps);
+	portres_table_sock_drop_if_idle(t, ps);
 	KUNIT_EXPECT_NULL(test, portres_table_sock(t, &key));
 	mutex_unlock(&t->lock);
 }
@@ -516,11 +516,11 @@ static void sock_association_reference(struct kunit *test)
 	/* The table's reference only. */
 	KUNIT_EXPECT_EQ(test, refcount_read(&r->ref), 1);
 	mutex_lock(&t->lock);
-	ps = portres_table_sock_get(t, &key);
+	ps = portres_table_sock_find_or_add(t, &key);
 	KUNIT_ASSERT_NOT_NULL(test, ps);
 	refcount_inc(&r->ref);
-	WRITE_ONCE(ps->assoc, r);
-	portres_table_sock_put_idle(t, ps);	/* associated: stays */
+	rcu_assign_pointer(ps->assoc, r);
+	portres_table_sock_drop_if_idle(t, ps);	/* associated: stays */
 	KUNIT_EXPECT_PTR_EQ(test, portres_table_sock(t, &key), ps);
 	/* The reservation ends; the association keeps the memory alive. */
 	portres_table_remove(t, r);

@@ -24,14 +24,8 @@ int portres_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	int fd, err, proto;
 	u32 flags;
 
-	switch (op) {
-	case SIO_ACQUIRE_PORT_RESERVATION:
-	case SIO_ASSOCIATE_PORT_RESERVATION:
-	case SIO_RELEASE_PORT_RESERVATION:
-		break;
-	default:
+	if (!portres_is_sock_op(op))
 		return -ENOTTY;
-	}
 	/* The command area is shared with userspace: read it once. */
 	fd = READ_ONCE(pc->sockfd);
 	flags = READ_ONCE(pc->flags);

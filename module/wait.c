@@ -10,17 +10,9 @@
 #include <linux/wait.h>
 #include <net/sock.h>
 
-#include "sockops.h"
+#include "acquire.h"
+#include "resv.h"
 #include "wait.h"
-
-struct portres_waiter {
-	struct list_head node;		/* portres_net->waiters */
-	const struct sock *sk;
-	int proto;
-	u16 first;
-	u16 last;
-	bool canceled;
-};
 
 /* Under the table lock: the block is reserved, or an older waiter wants it. */
 static bool portres_wait_blocked(struct portres_net *pn,
@@ -41,33 +33,6 @@ static bool portres_wait_blocked(struct portres_net *pn,
 	return false;
 }
 
-/* Under the table lock: a block may have come free. */
-void portres_wait_wake(struct portres_net *pn)
-{
-	lockdep_assert_held(&pn->table.lock);
-	if (list_empty(&pn->waiters))
-		return;
-	WRITE_ONCE(pn->wait_gen, pn->wait_gen + 1);
-	wake_up_all(&pn->wait_wq);
-}
-
-/* Under the table lock: the socket is closing. */
-void portres_wait_cancel_sock(struct portres_net *pn, const struct sock *sk)
-{
-	struct portres_waiter *w;
-	bool any = false;
-
-	lockdep_assert_held(&pn->table.lock);
-	list_for_each_entry(w, &pn->waiters, node) {
-		if (w->sk == sk) {
-			w->canceled = true;
-			any = true;
-		}
-	}
-	if (any)
-		portres_wait_wake(pn);
-}
-
 static void portres_wait_dequeue(struct portres_net *pn,
 				 struct portres_waiter *w)
 {
@@ -85,7 +50,7 @@ static void portres_wait_dequeue(struct portres_net *pn,
 int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 {
 	struct sock *sk = sock->sk;
-	struct portres_acquire a = {};
+	struct portres_acquisition a = {};
 	struct portres_waiter w = { .sk = sk, .proto = proto };
 	struct portres_table *t;
 	unsigned long gen;

@@ -5,18 +5,8 @@
 
 #include <linux/types.h>
 
-#include "netns.h"
-
-struct sock;
 struct socket;
 
-static inline bool portres_wait_any(struct portres_net *pn)
-{
-	return READ_ONCE(pn->nr_waiters) != 0;
-}
-
-void portres_wait_wake(struct portres_net *pn);
-void portres_wait_cancel_sock(struct portres_net *pn, const struct sock *sk);
 int portres_acquire_wait(struct socket *sock, int proto, void __user *arg);
 
 #endif /* _PORTRES_WAIT_H */
