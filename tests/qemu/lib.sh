@@ -62,8 +62,10 @@ portres_apt_suite() {
 	local mirror=${PORTRES_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 	aptdir=$(portres_cache)/apt/$suite
 	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
-		>"$aptdir/sources.list"
+	local opts="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
+	# deb-src: sparse-sid.sh builds sid's sparse from its source package.
+	printf 'deb %s %s %s main\ndeb-src %s %s %s main\n' \
+		"$opts" "$mirror" "$suite" "$opts" "$mirror" "$suite" >"$aptdir/sources.list"
 	apt_opts=(
 		-o Dir::Etc::SourceList="$aptdir/sources.list"
 		-o Dir::Etc::SourceParts=/dev/null
@@ -74,7 +76,7 @@ portres_apt_suite() {
 	)
 	(
 		flock 7
-		[[ -n $(find "$aptdir/lists" -maxdepth 1 -name '*_Packages' -mmin -60) ]] ||
+		[[ -n $(find "$aptdir/lists" -maxdepth 1 -name '*_Sources*' -mmin -60) ]] ||
 			apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
 			{ tail -n 5 "$aptdir/update.log" >&2; exit 1; }
 	) 7>"$aptdir/.lock" || die "apt-get update for $suite failed"
