@@ -298,6 +298,27 @@ kernel_has_expected() {
 	kernel_lines >/tmp/kernel && cmp /tmp/expect /tmp/kernel
 }
 
+# A file cut off in its last line where what is left still reads as a line
+# ("... - 2000" cut to "... - 20"): restore must name it and say the file
+# is damaged (exit 6), not give the reservation gid 20. (A cut inside the
+# token and a bad line are tests/selftests/portresctl_daemon.c's.)
+cut_last_line() {
+	printf 'udp 32100 1 00000000000a1b2c - 2000\nudp 32102 1 00000000000a1b2d - 20' >/tmp/cut.conf
+	portresctl restore /tmp/cut.conf
+	rc=$?
+	echo "exit $rc"
+	grep ' 32100 \| 32102 ' $LISTING
+	ok=0
+	[ $rc -eq 6 ] || { echo "want exit 6 (damaged file)"; ok=1; }
+	awk '$1 == "udp" && $2 == 32100 && $10 == 2000 { f = 1 } END { exit !f }' $LISTING ||
+		{ echo "the whole line udp 32100 was not restored"; ok=1; }
+	! awk '$1 == "udp" && $2 == 32102 && $10 == 20 { f = 1 } END { exit !f }' $LISTING ||
+		{ echo "udp 32102 restored with gid 20, from a line cut off"; ok=1; }
+	rawpersist delete udp 32100 1 >/dev/null
+	rawpersist delete udp 32102 1 >/dev/null
+	return $ok
+}
+
 binds() { # binds PROTO PORT: an outsider's bind succeeds
 	out=$(bindprobe "$1" "$2")
 	echo "bind $1 $2: $out"
@@ -357,7 +378,7 @@ crash)
 	;;
 recover)
 	mark "PORTRES-BEGIN hardkill-recover"
-	echo "1..9" >&3
+	echo "1..10" >&3
 	echo "${twoboot_expect:-}" | tr , '\n' | tr : ' ' | sed '/^$/d' | sort >/tmp/expect
 	t "the ext4 disk mounts after the kill (journal replayed)" mount_recovered
 	t "the write without fsync is gone: the kill was a power cut" unsynced_lost
@@ -369,6 +390,8 @@ recover)
 	t "outsider bind to tcp 32005 refused (EACCES)" refused tcp 32005
 	t "restored tcp token: associated bind(0) in 32000-32009" token_works tcp 32000 32009
 	t "the daemon saved the same reservations again and is idle" settled_expect
+	t "a file cut off inside its last line's gid: that line is named, not restored with another gid" \
+		cut_last_line
 	mark "PORTRES-END hardkill-recover rc=0 secs=0"
 	;;
 *)
