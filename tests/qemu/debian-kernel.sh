@@ -48,7 +48,17 @@ apt-cache "${apt_opts[@]}" show "$image" >/dev/null 2>&1 || image=linux-image-$a
 keep_modules() {
 	local m
 	m=$(find "$1" -maxdepth 4 -type d -path "*/lib/modules/$abi" | head -n1)
-	[[ -n $m && -f $m/modules.dep ]] || die "$image: no lib/modules/$abi/modules.dep"
+	[[ -n $m && -f $m/modules.order ]] || die "$image: no lib/modules/$abi/modules.order"
+	# The package has no modules.dep (its postinst runs depmod): make one,
+	# where this depmod looks (<base>/lib/modules; newer packages ship
+	# /usr/lib/modules).
+	if [[ $m != "$1/lib/modules/$abi" ]]; then
+		mkdir -p "$1/lib/modules"
+		mv "$m" "$1/lib/modules/$abi"
+		m=$1/lib/modules/$abi
+	fi
+	depmod -b "$1" "$abi" >"$kdir/depmod.log" 2>&1 && [[ -s $m/modules.dep ]] ||
+		{ tail -n 5 "$kdir/depmod.log" >&2; die "depmod for $abi failed"; }
 	rm -rf "$kdir/modules"
 	# shellcheck disable=SC2086 # a list of names
 	portres_copy_modules "$m" "$kdir/modules" $PORTRES_GUEST_MODULES >/dev/null
