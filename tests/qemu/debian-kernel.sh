@@ -57,8 +57,10 @@ keep_modules() {
 		mv "$m" "$1/lib/modules/$abi"
 		m=$1/lib/modules/$abi
 	fi
-	depmod -b "$1" "$abi" >"$kdir/depmod.log" 2>&1 && [[ -s $m/modules.dep ]] ||
-		{ tail -n 5 "$kdir/depmod.log" >&2; die "depmod for $abi failed"; }
+	if ! depmod -b "$1" "$abi" >"$kdir/depmod.log" 2>&1 || [[ ! -s $m/modules.dep ]]; then
+		tail -n 5 "$kdir/depmod.log" >&2
+		die "depmod for $abi failed"
+	fi
 	rm -rf "$kdir/modules"
 	# shellcheck disable=SC2086 # a list of names
 	portres_copy_modules "$m" "$kdir/modules" $PORTRES_GUEST_MODULES >/dev/null
