@@ -7,8 +7,9 @@
 # The host's apt sources are left alone: the suite gets its own apt
 # configuration under the cache, and its packages are only downloaded and
 # extracted, never installed:
-#   linux-binary-<abi> (older: linux-image-<abi>-unsigned)  -> vmlinuz, and
-#       the modules the disk-using guests load (lib.sh PORTRES_GUEST_MODULES)
+#   linux-binary-<abi> (older: linux-image-<abi>-unsigned)  -> vmlinuz
+#   linux-modules-<abi> + linux-base-<abi> (older: the image) -> the modules
+#       the disk-using guests load (lib.sh PORTRES_GUEST_MODULES), depmod'ed
 #   linux-headers-<abi>                                    -> .config, Module.symvers
 #   linux-source-X.Y of the same version                   -> a build tree
 # Debian's prebuilt kbuild tools want a newer glibc than bookworm's, so the
@@ -42,6 +43,12 @@ kdir=$cache/kernels/$abi
 image=linux-binary-$abi
 apt-cache "${apt_opts[@]}" show "$image" >/dev/null 2>&1 || image=linux-image-$abi-unsigned
 apt-cache "${apt_opts[@]}" show "$image" >/dev/null 2>&1 || image=linux-image-$abi
+# The modules: their own package (7.x), else in the image.
+modpkgs=()
+for p in "linux-modules-$abi" "linux-base-$abi"; do
+	apt-cache "${apt_opts[@]}" show "$p" >/dev/null 2>&1 && modpkgs+=("$p=$version")
+done
+((${#modpkgs[@]})) || modpkgs=("$image=$version")
 
 # keep_modules <root>: the guests' modules of the extracted package <root>
 # into $kdir/modules (a /lib/modules/<abi> with only those).
@@ -73,10 +80,12 @@ if [[ -f $kdir/done ]]; then
 		note "adding the guests' modules to $kdir"
 		rm -rf "$kdir/debs"
 		mkdir -p "$kdir/debs"
-		(cd "$kdir/debs" && apt-get "${apt_opts[@]}" -q download "$image=$version") \
+		(cd "$kdir/debs" && apt-get "${apt_opts[@]}" -q download "${modpkgs[@]}") \
 			>"$kdir/download.log" 2>&1 ||
-			{ tail -n 5 "$kdir/download.log" >&2; die "cannot download $image"; }
-		dpkg-deb -x "$kdir"/debs/*.deb "$kdir/debs/root"
+			{ tail -n 5 "$kdir/download.log" >&2; die "cannot download ${modpkgs[*]}"; }
+		for deb in "$kdir"/debs/*.deb; do
+			dpkg-deb -x "$deb" "$kdir/debs/root"
+		done
 		keep_modules "$kdir/debs/root"
 		rm -rf "$kdir/debs"
 	fi
@@ -88,8 +97,9 @@ start=$SECONDS
 rm -rf "$kdir"
 mkdir -p "$kdir/debs"
 
+[[ ${modpkgs[0]} == "$image=$version" ]] && modpkgs=()
 (cd "$kdir/debs" && apt-get "${apt_opts[@]}" -q download \
-	"$image=$version" "linux-headers-$abi=$version") >"$kdir/download.log" 2>&1 ||
+	"$image=$version" "linux-headers-$abi=$version" "${modpkgs[@]}") >"$kdir/download.log" 2>&1 ||
 	{ tail -n 5 "$kdir/download.log" >&2; die "cannot download $image and linux-headers-$abi"; }
 for deb in "$kdir"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$kdir/debs/root"
