@@ -158,17 +158,18 @@ for k in "${kernels[@]}"; do
 		fail "kernel splats on the console ($klog/console.log):"
 		echo "$splat"
 	fi
-	# make install DESTDIR=, DKMS build of the installed sources, and (6.12
-	# only, to keep make test short) two boots: save, power off, restore.
+	# make install DESTDIR=, DKMS build of the installed sources, two boots
+	# with a hard kill between (every distribution kernel), and (6.12 only,
+	# to keep make test short) two boots: save, power off, restore.
 	if [[ $k != debug ]]; then
-		tb=(--build-only)
+		tb=(--hardkill-only)
 		[[ $k == 6.12.* ]] && tb=()
 		res=$("$Q/twoboot.sh" "${tb[@]}" "$k" 2>&1) || true
 		grep -v '^@@count ' <<<"$res" || true
 		if read -r _ p f < <(grep '^@@count ' <<<"$res"); then
 			passed=$((passed + p)) failed=$((failed + f))
 		else
-			fail "install and two-boot check (tests/qemu/twoboot.sh) gave no result"
+			fail "install, two-boot and hard-kill check (tests/qemu/twoboot.sh) gave no result"
 			tail -n 20 <<<"$res" | indent
 		fi
 	fi

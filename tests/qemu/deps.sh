@@ -8,6 +8,7 @@ pkgs=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64   # kernel 6.12 + build dir
 	linux-image-amd64 linux-headers-amd64             # bookworm's default 6.1
 	qemu-system-x86 busybox-static cpio gzip          # guest boot
+	e2fsprogs                                         # twoboot.sh hard kill: mkfs.ext4, debugfs
 	linux-source-6.12 xz-utils perl                   # checkpatch.pl + its data
 	sparse gcc make libc6-dev                         # builds (static test binaries)
 	gcc-multilib libc6-dev-i386                       # compat32 selftest (gcc -m32 -static)

@@ -101,3 +101,72 @@ portres_lock() {
 		flock 9
 	}
 }
+
+# The distribution modules the disk-using guests load (twoboot.sh), in load
+# order: crc32c for ext4/jbd2 checksums (a softdep, not in modules.dep, on
+# kernels where it is not built in), the virtio disk, ext4. Whatever a
+# kernel has built in is simply not found and left out.
+PORTRES_GUEST_MODULES="crc32c_generic virtio_pci virtio_blk ext4"
+
+# The module tree of a tier: an installed kernel's /lib/modules/<kver>, or
+# the subset debian-kernel.sh keeps of a fetched kernel's.
+portres_kmods() {
+	local k
+	if k=$(portres_cache)/kernels/$1 && [[ -f $k/done ]]; then
+		echo "$k/modules"
+	else
+		echo "/lib/modules/$1"
+	fi
+}
+
+# portres_copy_modules <from> <to> <name>...: the named modules of the tree
+# <from> (a /lib/modules/<kver>) and everything they depend on, uncompressed
+# (busybox insmod may lack xz), into <to> with a modules.dep for exactly
+# what is there; appends to an existing one. A name <from> lacks (built in)
+# is skipped. Prints the names found, in the order given.
+portres_copy_modules() {
+	local from=$1 to=$2 m line plain dep deps
+	shift 2
+	local -A seen=()
+	local -a all=()
+	closure() {
+		local m=$1 line dep
+		[[ -n ${seen[$m]:-} ]] && return
+		seen[$m]=1
+		all+=("$m")
+		line=$(awk -F: -v m="$m" '$1 == m' "$from/modules.dep")
+		for dep in ${line#*:}; do
+			closure "$dep"
+		done
+	}
+	for m in "$@"; do
+		# ext4.ko, crc32c-generic.ko or crc32c_generic.ko, maybe compressed.
+		line=$(grep -E "/${m//_/[-_]}\.ko(\.[a-z]+)?:" "$from/modules.dep" | head -n 1) || true
+		[[ -n $line ]] || continue
+		closure "${line%%:*}"
+		echo "$m"
+	done
+	mkdir -p "$to"
+	touch "$to/modules.dep"
+	for m in "${all[@]}"; do
+		plain=${m%.xz}
+		plain=${plain%.zst}
+		plain=${plain%.gz}
+		grep -q "^$plain:" "$to/modules.dep" && continue
+		mkdir -p "$(dirname "$to/$plain")"
+		case $m in
+		*.xz) xz -dc "$from/$m" >"$to/$plain" ;;
+		*.zst) zstd -qdc "$from/$m" >"$to/$plain" ;;
+		*.gz) gzip -dc "$from/$m" >"$to/$plain" ;;
+		*) cp "$from/$m" "$to/$plain" ;;
+		esac
+		line=$(awk -F: -v m="$m" '$1 == m' "$from/modules.dep")
+		deps=
+		for dep in ${line#*:}; do
+			dep=${dep%.xz}
+			dep=${dep%.zst}
+			deps+=" ${dep%.gz}"
+		done
+		echo "$plain:$deps" >>"$to/modules.dep"
+	done
+}

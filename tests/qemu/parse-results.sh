@@ -6,7 +6,10 @@
 # nothing). Guest-level checks: insmod, unload (rmmod at the end), and, only
 # when something is wrong, one extra failed check per test binary (missing,
 # never finished, timed out, non-zero exit without a "not ok", no TAP, plan
-# mismatch). Prints a human summary; the last line is "@@count <pass> <fail>".
+# mismatch). A guest that says PORTRES-AWAIT-KILL (twoboot.sh's hard-kill
+# boot) is done once it says so: the host kills it, so no rmmod and no
+# PORTRES-DONE are expected. Prints a human summary; the last line is
+# "@@count <pass> <fail>".
 set -euo pipefail
 
 order=${1:?usage: parse-results.sh <ORDER> <tests-log>}
@@ -33,6 +36,7 @@ BEGIN { n = split(names, order, "\n"); cur = "" }
 }
 /^PORTRES-RMMOD / { rmmod = substr($2, 4); next }
 /^PORTRES-DONE/ { done = 1; next }
+/^PORTRES-AWAIT-KILL/ { awaitkill = 1; next }
 cur == "" { next }
 /^1\.\.[0-9]+/ {
 	plan[cur] = substr($1, 4) + 0
@@ -71,6 +75,11 @@ END {
 			tfail(t, "planned 1.." plan[t] " but printed " results[t] " results")
 		printf "  %-28s %d/%d ok  (%ss, exit %s)\n", t, good[t] + 0, results[t] + 0, secs[t], rc[t]
 		printf "%s", msgs[t]
+	}
+	if (awaitkill) {
+		pass("guest done, waiting to be killed (PORTRES-AWAIT-KILL)")
+		print "@@count " npass + 0 " " nfail + 0
+		exit
 	}
 	if (insmod == "ok") {
 		if (rmmod == "0") pass("rmmod portres at the end")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# twoboot.sh [--build-only] <kver>: install and reboot survival, as checks
-# for run.sh (--build-only: steps 1 and 2 only).
+# twoboot.sh [--build-only|--hardkill-only] <kver>: install, reboot and
+# crash survival, as checks for run.sh (--build-only: steps 1 and 2 only;
+# --hardkill-only: steps 1, 2 and 5).
 #  1. `make install DESTDIR=<stage>` (what an administrator's `make install`
 #     writes, without the root-only steps);
 #  2. `dkms add` + `dkms build` of the installed module sources for <kver>,
@@ -15,18 +16,34 @@
 #     file and saves it again; the guest checks the same tokens, ranges and
 #     allowed ids in /proc/net/port_reservations, that outsiders' binds are
 #     refused and that the restored tokens work.
+#  5. The hard kill, on an ext4 virtio disk (mkfs.ext4 here) mounted on
+#     /etc/portres with commit=600 (so that only an fsync makes anything
+#     durable within the test's seconds). Boot 1 (twoboot=crash): the unit
+#     as above; persistent reservations made and one deleted with the raw
+#     /dev/portres ioctl (rawpersist.c), each time until the daemon's file
+#     says so and the daemon is idle again; then a write without fsync, a
+#     PORTRES-AWAIT-KILL marker, and QEMU gets SIGKILL from here. Between
+#     the boots: the image needs journal recovery, and a recovered copy
+#     (e2fsck, debugfs) holds exactly the expected file. Boot 2
+#     (twoboot=recover, the expectation on the command line): the unsynced
+#     write is gone, the file and then the kernel (after the unit's daemon
+#     restored it) hold exactly the surviving reservations, same tokens,
+#     ranges and allowed ids, and the deleted one is not back.
 # The guest is tests/qemu/twoboot-guest.sh. Prints "  PASS ..."/"  FAIL ..."
 # lines and, last, "@@count <passed> <failed>" (as parse-results.sh does).
-# Logs: tests/build/logs/<kver>/twoboot-*.
+# Logs: tests/build/logs/<kver>/twoboot-* and hardkill-*.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-build_only=0
+build_only=0 tar_boots=1
 if [[ ${1:-} == --build-only ]]; then
 	build_only=1
 	shift
+elif [[ ${1:-} == --hardkill-only ]]; then
+	tar_boots=0
+	shift
 fi
-kver=${1:?usage: twoboot.sh [--build-only] <kver>}
+kver=${1:?usage: twoboot.sh [--build-only|--hardkill-only] <kver>}
 Q=$PORTRES_ROOT/tests/qemu
 out=$PORTRES_BUILD/$kver/twoboot
 logs=$PORTRES_LOGS/$kver
@@ -84,8 +101,9 @@ if ((build_only)); then
 	exit 0
 fi
 
-# 3. The guest: busybox, the DKMS module where modprobe finds it, the virtio
-# disk driver, the installed unit, and static portresctl and bindprobe.
+# 3. The guest: busybox, the DKMS module where modprobe finds it, the
+# distribution's virtio disk and ext4 modules, the installed unit, and
+# static portresctl, bindprobe and rawpersist.
 ctl=$PORTRES_BUILD/selftests/portresctl
 [[ -x $ctl ]] || give_up "no static portresctl at $ctl (selftests build)"
 root=$out/root
@@ -95,50 +113,27 @@ while read -r applet; do
 	[[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 done < <(/bin/busybox --list-full)
 cp "$ctl" "$root/usr/local/sbin/portresctl"
-gcc -static -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$PORTRES_ROOT/uapi" \
-	-o "$root/usr/local/sbin/bindprobe" "$Q/bindprobe.c" ||
-	give_up "cannot build tests/qemu/bindprobe.c"
+for probe in bindprobe rawpersist; do
+	gcc -static -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$PORTRES_ROOT/uapi" \
+		-o "$root/usr/local/sbin/$probe" "$Q/$probe.c" ||
+		give_up "cannot build tests/qemu/$probe.c"
+done
 install -D -m 644 "$unit" "$root/usr/local/lib/systemd/system/portres.service"
 mkdir -p "$root/etc/portres"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nusers:x:100:\nnogroup:x:65534:\n' >"$root/etc/group"
 
-# Modules, uncompressed (busybox insmod may lack xz), with a modules.dep for
-# exactly what is there: virtio_blk, virtio_pci (6.1) and their dependencies.
-mods=/lib/modules/$kver
+# The distribution's modules (lib.sh: PORTRES_GUEST_MODULES) with their
+# dependencies; /etc/guest-modules lists the ones to modprobe, in order.
+mods=$(portres_kmods "$kver")
 gmods=$root/lib/modules/$kver
-mkdir -p "$gmods"
-declare -A want=()
-closure() {
-	local m=$1 line dep
-	[[ -n ${want[$m]:-} ]] && return
-	want[$m]=1
-	line=$(awk -F: -v m="$m" '$1 == m' "$mods/modules.dep")
-	for dep in ${line#*:}; do
-		closure "$dep"
-	done
-}
-for m in virtio_blk virtio_pci; do
-	line=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mods/modules.dep" | head -n 1) || true
-	[[ -n $line ]] && closure "${line%%:*}"
-done
-((${#want[@]})) || give_up "virtio_blk not found in $mods/modules.dep"
-: >"$gmods/modules.dep"
-for m in "${!want[@]}"; do
-	plain=${m%.xz}
-	plain=${plain%.zst}
-	plain=${plain%.gz}
-	mkdir -p "$(dirname "$gmods/$plain")"
-	case $m in
-	*.xz) xz -dc "$mods/$m" >"$gmods/$plain" ;;
-	*.zst) zstd -qdc "$mods/$m" >"$gmods/$plain" ;;
-	*.gz) gzip -dc "$mods/$m" >"$gmods/$plain" ;;
-	*) cp "$mods/$m" "$gmods/$plain" ;;
-	esac
-	line=$(awk -F: -v m="$m" '$1 == m' "$mods/modules.dep")
-	deps=$(for d in ${line#*:}; do d=${d%.xz}; d=${d%.zst}; echo -n " ${d%.gz}"; done)
-	echo "$plain:$deps" >>"$gmods/modules.dep"
-done
+[[ -f $mods/modules.dep ]] || give_up "no $mods/modules.dep (debian-kernel.sh keeps the modules)"
+# shellcheck disable=SC2086 # a list of names
+portres_copy_modules "$mods" "$gmods" $PORTRES_GUEST_MODULES >"$root/etc/guest-modules"
+grep -qx virtio_blk "$root/etc/guest-modules" || give_up "virtio_blk not found in $mods/modules.dep"
+if [[ ! -f $mods/modules.builtin ]] || ! grep -q '/ext4\.ko$' "$mods/modules.builtin"; then
+	grep -qx ext4 "$root/etc/guest-modules" || give_up "ext4 neither built in nor in $mods/modules.dep"
+fi
 mkdir -p "$gmods/updates/dkms"
 case $ko in
 *.xz) xz -dc "$ko" >"$gmods/updates/dkms/portres.ko" ;;
@@ -152,36 +147,100 @@ initrd=$out/initramfs.cpio.gz
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --quiet -o -0 -H newc -R 0:0 | gzip -1) >"$initrd"
 
-# 4. Two boots on one fresh disk.
-disk=$out/disk.img
-rm -f "$disk"
-truncate -s 4M "$disk"
-n=0
-for phase in save restore; do
-	n=$((n + 1))
+# guest_boot NAME N PHASE DISK [kill]: one boot (twoboot=PHASE) with DISK as
+# /dev/vda, counted; with "kill", QEMU gets SIGKILL as soon as the guest
+# says PORTRES-AWAIT-KILL. Logs: NAME-N.{console,tests}.log.
+guest_boot() {
+	local name=$1 n=$2 phase=$3 disk=$4 kill=${5:-} order con tl rc=0 res p f splat pid i
 	order=$out/ORDER-$phase
-	echo "twoboot-$phase" >"$order"
-	con=$logs/twoboot-$n.console.log
-	tl=$logs/twoboot-$n.tests.log
-	rc=0
-	PORTRES_APPEND="twoboot=$phase" PORTRES_BOOT_TIMEOUT=240 \
-		PORTRES_QEMU_EXTRA="-drive file=$disk,format=raw,if=virtio" \
-		"$Q/boot.sh" "$kver" "$initrd" "$con" "$tl" 2>>"$logs/twoboot-boot.err" || rc=$?
-	((rc == 0)) || fail "boot $n ($phase): qemu exited with status $rc"
+	echo "$name-$phase" >"$order"
+	con=$logs/$name-$n.console.log
+	tl=$logs/$name-$n.tests.log
+	rm -f "$tl" "$out/qemu.pid"
+	PORTRES_APPEND="twoboot=$phase ${APPEND:-}" PORTRES_BOOT_TIMEOUT=240 \
+		PORTRES_QEMU_EXTRA="-drive file=$disk,format=raw,if=virtio -pidfile $out/qemu.pid" \
+		"$Q/boot.sh" "$kver" "$initrd" "$con" "$tl" 2>>"$logs/$name-boot.err" &
+	pid=$!
+	if [[ $kill == kill ]]; then
+		# Poll for the marker; then the power cut, from outside the guest.
+		for ((i = 0; i < 2400; i++)); do
+			grep -q '^PORTRES-AWAIT-KILL' "$tl" 2>/dev/null && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if grep -q '^PORTRES-AWAIT-KILL' "$tl" 2>/dev/null && [[ -s $out/qemu.pid ]] &&
+			kill -KILL "$(cat "$out/qemu.pid")"; then
+			wait "$pid" || rc=$?
+			if ((rc == 137)); then
+				pass "$name boot $n ($phase): QEMU killed with SIGKILL, no shutdown"
+			else
+				fail "$name boot $n ($phase): QEMU exit status $rc after SIGKILL (not 137)"
+			fi
+		else
+			wait "$pid" || rc=$?
+			fail "$name boot $n ($phase): the guest never said PORTRES-AWAIT-KILL (qemu exit $rc)"
+		fi
+	else
+		wait "$pid" || rc=$?
+		((rc == 0)) || fail "$name boot $n ($phase): qemu exited with status $rc"
+	fi
 	res=$("$Q/parse-results.sh" "$order" "$tl")
-	grep -v '^@@count ' <<<"$res" | sed "s/^  \(PASS\|FAIL\) /&boot $n: /" || true
+	grep -v '^@@count ' <<<"$res" | sed "s/^  \(PASS\|FAIL\) /&$name boot $n: /" || true
 	read -r _ p f < <(grep '^@@count ' <<<"$res")
 	passed=$((passed + p)) failed=$((failed + f))
 	if splat=$("$Q/splats.sh" "$con"); then
-		pass "boot $n ($phase): no kernel splats"
+		pass "$name boot $n ($phase): no kernel splats"
 	else
-		fail "boot $n ($phase): kernel splats ($con):"
+		fail "$name boot $n ($phase): kernel splats ($con):"
 		echo "$splat"
 	fi
-	if ((n == 1)); then
-		# What boot 1 left on the disk, for the log.
-		tar -xOf "$disk" portres/reservations.conf >"$logs/twoboot-saved.conf" 2>/dev/null ||
-			fail "boot 1 left no portres/reservations.conf on the disk"
-	fi
+}
+
+# 4. Two boots on one fresh raw disk: save, power off, restore.
+if ((tar_boots)); then
+	disk=$out/disk.img
+	rm -f "$disk"
+	truncate -s 4M "$disk"
+	guest_boot twoboot 1 save "$disk"
+	# What boot 1 left on the disk, for the log.
+	tar -xOf "$disk" portres/reservations.conf >"$logs/twoboot-saved.conf" 2>/dev/null ||
+		fail "boot 1 left no portres/reservations.conf on the disk"
+	guest_boot twoboot 2 restore "$disk"
+fi
+
+# 5. The hard kill: an ext4 disk, SIGKILL once the daemon has written.
+for tool in mkfs.ext4 debugfs dumpe2fs e2fsck; do
+	command -v $tool >/dev/null || give_up "$tool missing (e2fsprogs)"
 done
+disk=$out/ext4.img
+rm -f "$disk"
+truncate -s 16M "$disk"
+mkfs.ext4 -q -F -L portres "$disk" >"$logs/hardkill-mkfs.log" 2>&1 || give_up "mkfs.ext4 $disk failed"
+guest_boot hardkill 1 crash "$disk" kill
+# What the guest expects back (file format lines), as it printed them.
+tr -d '\r' <"$logs/hardkill-1.tests.log" | sed -n 's/^PORTRES-EXPECT //p' | sort >"$out/expect"
+[[ -s $out/expect ]] || give_up "hardkill boot 1 printed no PORTRES-EXPECT lines"
+if dumpe2fs -h "$disk" 2>/dev/null | grep -q '^Filesystem features:.*needs_recovery'; then
+	pass "hardkill: the killed guest left the ext4 journal needing recovery"
+else
+	fail "hardkill: the ext4 image does not need recovery: the guest was not cut off"
+fi
+# A recovered copy, read here: exactly the expected file, no unsynced write.
+cp "$disk" "$out/recovered.img"
+e2fsck -fy "$out/recovered.img" >"$logs/hardkill-e2fsck.log" 2>&1 || true
+if e2fsck -fn "$out/recovered.img" >>"$logs/hardkill-e2fsck.log" 2>&1; then
+	pass "hardkill: the image is consistent after journal recovery (e2fsck)"
+else
+	fail "hardkill: e2fsck finds the recovered image inconsistent ($logs/hardkill-e2fsck.log)"
+fi
+debugfs -R 'cat /reservations.conf' "$out/recovered.img" 2>/dev/null >"$logs/hardkill-saved.conf" || true
+if diff <(grep -v '^#' "$logs/hardkill-saved.conf" | sort) "$out/expect" >"$out/expect.diff"; then
+	pass "hardkill: the recovered image holds exactly the expected reservations.conf (debugfs)"
+else
+	fail "hardkill: the recovered image's reservations.conf is not the expected one:"
+	sed 's/^/      /' "$out/expect.diff"
+fi
+# The expectation goes to boot 2 on the kernel command line.
+APPEND="twoboot_expect=$(tr ' ' : <"$out/expect" | paste -sd,)" \
+	guest_boot hardkill 2 recover "$disk"
 echo "@@count $passed $failed"
