@@ -99,18 +99,25 @@ static int read_file(const char *path, struct saved **out, size_t *n,
 	size_t size = 0, len = 0;
 	struct saved *v = NULL, *bigger, s;
 	int lineno = 0, bad = 0;
+	ssize_t got;
 
 	if (!f) {
 		fprintf(stderr, "portresctl: restore: %s: %s\n", path,
 			strerror(errno));
 		return EXIT_FILE;
 	}
-	while (getline(&line, &size, f) >= 0) {
+	while ((got = getline(&line, &size, f)) >= 0) {
+		/* save ends every line: one without '\n' may be cut short. */
+		bool cut = got > 0 && line[got - 1] != '\n';
 		const char *why = NULL;
 		int r;
 
 		lineno++;
 		r = parse_saved(line, &s, &why);
+		if (!r && cut) {
+			r = -1;
+			why = "no newline at the end of the file: the line may be cut off";
+		}
 		if (r < 0) {
 			fprintf(stderr, "portresctl: restore: %s:%d: %s\n", path,
 				lineno, why);
