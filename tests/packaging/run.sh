@@ -311,6 +311,8 @@ case $ko in
 *) cp "$ko" "$gm/portres.ko" ;;
 esac
 echo "updates/dkms/portres.ko:" >"$g/lib/modules/$k612/modules.dep"
+mkdir -p "$g/lib"
+cp "$Q/guest-lib.sh" "$g/lib/portres-guest.sh"
 cp "$T/guest.sh" "$g/init"
 chmod 755 "$g/init"
 initrd=$out/initramfs.cpio.gz

@@ -16,29 +16,8 @@
 export PATH=/usr/local/sbin:/sbin:/bin:/usr/sbin:/usr/bin
 export HOME=/root
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-ip link set lo up
+. /lib/portres-guest.sh
 hostname portres-twoboot
-
-OUT=/dev/ttyS1
-# One descriptor for the whole run, drained before reboot (guest-init.sh).
-exec 3>$OUT
-mark() {
-	echo "$*"
-	echo "$*" >&3
-}
-finish() {
-	mark PORTRES-DONE
-	stty -F $OUT -echo
-	exec 3>&-
-	sync
-	reboot -f
-	sleep 30
-}
 
 mark "PORTRES-BOOTED kernel=$(uname -r)"
 UNIT=/usr/local/lib/systemd/system/portres.service
@@ -57,51 +36,6 @@ while [ ! -b $DISK ] && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-
-# Run the unit's ExecStartPre= lines in order, then its ExecStart= (the
-# daemon) in the background, as systemd would; ready once it has saved.
-unit_start() {
-	sed -n "s/^ExecStartPre=//p" $UNIT >/tmp/unit.cmds
-	while read -r cmd; do
-		echo "+ $cmd"
-		sh -c "$cmd" || return 1
-	done </tmp/unit.cmds
-	cmd=$(sed -n "s/^ExecStart=//p" $UNIT)
-	[ -n "$cmd" ] || { echo "no ExecStart= in $UNIT"; return 1; }
-	echo "+ $cmd &"
-	sh -c "exec $cmd" 2>/tmp/daemon.log &
-	DAEMON=$!
-	# It says so once it has restored and saved the file.
-	wait_for "the daemon's first save" grep -q 'after every change' /tmp/daemon.log
-}
-
-wait_for() { # wait_for WHAT CMD...: up to 10 s
-	what=$1
-	shift
-	i=0
-	until "$@" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "no $what after 10 s; daemon log:"
-			cat /tmp/daemon.log
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-n=0
-t() { # t NAME CMD...: one TAP result, the command's output as diagnostics
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/tmp/t.out 2>&1; then
-		echo "ok $n - $name" >&3
-	else
-		echo "not ok $n - $name" >&3
-		sed 's/^/# /' /tmp/t.out >&3
-	fi
-}
 
 persistent_lines() {
 	awk '$5 == "persistent"' "$1"

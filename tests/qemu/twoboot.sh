@@ -141,6 +141,8 @@ case $ko in
 *) cp "$ko" "$gmods/updates/dkms/portres.ko" ;;
 esac
 echo "updates/dkms/portres.ko:" >>"$gmods/modules.dep"
+mkdir -p "$root/lib"
+cp "$Q/guest-lib.sh" "$root/lib/portres-guest.sh"
 cp "$Q/twoboot-guest.sh" "$root/init"
 chmod 755 "$root/init"
 initrd=$out/initramfs.cpio.gz
