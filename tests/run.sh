@@ -8,27 +8,12 @@
 # Knobs (environment): see tests/README.md.
 set -euo pipefail
 . "$(dirname "$0")/qemu/lib.sh"
+. "$(dirname "$0")/qemu/checks.sh"
 Q=$PORTRES_ROOT/tests/qemu
 cd "$PORTRES_ROOT"
 portres_lock
 
 "$Q/deps.sh" || die "cannot install the packages the tests need"
-
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "  PASS $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
-indent() { sed 's/^/      /'; }
-# A command as one check: quiet on success, its output (trimmed) on failure.
-check() {
-	local what=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$what"
-	else
-		fail "$what"
-		tail -n 30 <<<"$out" | indent
-	fi
-}
 
 rm -rf "$PORTRES_LOGS"
 mkdir -p "$PORTRES_LOGS"
@@ -142,12 +127,8 @@ for k in "${kernels[@]}"; do
 		# The module's KUnit suites ran at the first insmod: each case counts.
 		res+=$'\n'$("$Q/parse-kunit.sh" "$klog/console.log")
 	fi
-	grep -v '^@@count ' <<<"$res" || true
-	kf=0
-	while read -r _ p f; do
-		passed=$((passed + p)) failed=$((failed + f)) kf=$((kf + f))
-	done < <(grep '^@@count ' <<<"$res")
-	if ((kf)) && ! grep -q PORTRES-DONE "$klog/tests.log"; then
+	count "the test results (parse-results.sh)" "$res"
+	if ((count_failed)) && ! grep -q PORTRES-DONE "$klog/tests.log"; then
 		echo "    console tail:"
 		tr -d '\r' <"$klog/console.log" | tail -n 20 | indent
 	fi
@@ -164,14 +145,8 @@ for k in "${kernels[@]}"; do
 	if [[ $k != debug ]]; then
 		tb=(--hardkill-only)
 		[[ $k == 6.12.* ]] && tb=()
-		res=$("$Q/twoboot.sh" "${tb[@]}" "$k" 2>&1) || true
-		grep -v '^@@count ' <<<"$res" || true
-		if read -r _ p f < <(grep '^@@count ' <<<"$res"); then
-			passed=$((passed + p)) failed=$((failed + f))
-		else
-			fail "install, two-boot and hard-kill check (tests/qemu/twoboot.sh) gave no result"
-			tail -n 20 <<<"$res" | indent
-		fi
+		count "install, two-boot and hard-kill check (tests/qemu/twoboot.sh)" \
+			"$("$Q/twoboot.sh" "${tb[@]}" "$k" 2>&1)"
 	fi
 	[[ $k == debug ]] || ran+=("$k")
 	tiers+=("$(printf '%-26s %5ss' "$k" $((SECONDS - tier_start)))")
@@ -183,14 +158,7 @@ done
 # the seed flow in QEMU on 6.12 (tests/packaging/run.sh).
 echo "== packages"
 pkg_start=$SECONDS
-res=$(tests/packaging/run.sh 2>&1) || true
-grep -v '^@@count ' <<<"$res" || true
-if read -r _ p f < <(grep '^@@count ' <<<"$res"); then
-	passed=$((passed + p)) failed=$((failed + f))
-else
-	fail "packaging test (tests/packaging/run.sh) gave no result"
-	tail -n 20 <<<"$res" | indent
-fi
+count "packaging test (tests/packaging/run.sh)" "$(tests/packaging/run.sh 2>&1)"
 tiers+=("$(printf '%-26s %5ss' packages $((SECONDS - pkg_start)))")
 
 echo "== tier times"

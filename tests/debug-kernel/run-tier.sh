@@ -10,6 +10,7 @@
 # final rmmod). Last line "N passed, N failed"; non-zero exit on any failure.
 set -euo pipefail
 . "$(dirname "$0")/../qemu/lib.sh"
+. "$(dirname "$0")/../qemu/checks.sh"
 mode=${1:?usage: run-tier.sh kunit|stress}
 [[ $mode == kunit || $mode == stress ]] || die "usage: run-tier.sh kunit|stress"
 Q=$PORTRES_ROOT/tests/qemu
@@ -17,14 +18,6 @@ cd "$PORTRES_ROOT"
 portres_lock
 "$Q/deps.sh" || die "cannot install the packages the tests need"
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "  PASS $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
-count() {
-	grep -v '^@@count ' <<<"$1" || true
-	read -r _ p f < <(grep '^@@count ' <<<"$1")
-	passed=$((passed + p)) failed=$((failed + f))
-}
 
 k=debug
 klog=$PORTRES_LOGS/$k
@@ -54,8 +47,8 @@ PORTRES_BOOT_TIMEOUT=$tmo "$Q/boot.sh" $k "$img" "$klog/console.log" "$klog/test
 	2>"$klog/boot.err" || brc=$?
 echo "  guest ran $((SECONDS - start))s (qemu exit $brc)"
 ((brc == 0)) || fail "boot: qemu exit $brc (124: hung, killed after ${tmo}s)"
-count "$("$Q/parse-results.sh" "$order" "$klog/tests.log")"
-count "$("$Q/parse-kunit.sh" "$klog/console.log")"
+count "the test results (parse-results.sh)" "$("$Q/parse-results.sh" "$order" "$klog/tests.log")"
+count "the KUnit results (parse-kunit.sh)" "$("$Q/parse-kunit.sh" "$klog/console.log")"
 if [[ $mode == stress ]]; then
 	grep -a '^# .*\(operations\|succeeded/attempted\|rounds\|allocation points\|random faults\)' \
 		"$klog/tests.log" | sed 's/^/    /' || true

@@ -12,25 +12,7 @@ export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ver=$1
 shift
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "  PASS $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
-indent() { sed 's/^/      /'; }
-check() { # check WHAT CMD...: quiet on success, output (trimmed) on failure
-	local what=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$what"
-	else
-		fail "$what"
-		tail -n 25 <<<"$out" | indent
-	fi
-}
-give_up() {
-	fail "$*"
-	echo "@@count $passed $failed"
-	exit 0
-}
+. "$(dirname "$0")/checks.sh"
 mkdir -p /tmp/out /tmp/out/ko
 log=/tmp/out/chroot.log
 : >"$log"

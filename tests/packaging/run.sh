@@ -27,25 +27,7 @@ T=$PORTRES_ROOT/tests/packaging
 Q=$PORTRES_ROOT/tests/qemu
 out=$PORTRES_BUILD/packaging
 logs=$PORTRES_LOGS/packaging
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "  PASS $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
-indent() { sed 's/^/      /'; }
-give_up() {
-	fail "$*"
-	echo "@@count $passed $failed"
-	exit 0
-}
-check() { # check WHAT CMD...: quiet on success, output (trimmed) on failure
-	local what=$1 o
-	shift
-	if o=$("$@" 2>&1); then
-		pass "$what"
-	else
-		fail "$what"
-		tail -n 25 <<<"$o" | indent
-	fi
-}
+. "$Q/checks.sh"
 t0=$SECONDS
 step=$SECONDS
 took() { echo "  ($1: $((SECONDS - step))s)"; step=$SECONDS; }
@@ -232,7 +214,7 @@ done
 echo "  kernels for DKMS: ${specs[*]%%=*}"
 mkdir -p "$root/tmp/debs" "$root/tmp/pkgtest"
 cp "${deb[@]}" "$root/tmp/debs/"
-cp "$T/chroot.sh" "$T/probe.c" "$root/tmp/pkgtest/"
+cp "$T/chroot.sh" "$T/probe.c" "$Q/checks.sh" "$root/tmp/pkgtest/"
 seedc=
 if seedc=$("$Q/extract-seed.sh" "$out/seed" 2>"$logs/seed.err"); then
 	cp "$seedc" "$root/tmp/pkgtest/acquire_seed.c"

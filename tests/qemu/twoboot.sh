@@ -47,15 +47,7 @@ kver=${1:?usage: twoboot.sh [--build-only|--hardkill-only] <kver>}
 Q=$PORTRES_ROOT/tests/qemu
 out=$PORTRES_BUILD/$kver/twoboot
 logs=$PORTRES_LOGS/$kver
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "  PASS $*"; }
-fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
-# Stop here: what is not run counts as one more failure.
-give_up() {
-	fail "$*"
-	echo "@@count $passed $failed"
-	exit 0
-}
+. "$Q/checks.sh"
 
 rm -rf "$out"
 mkdir -p "$out" "$logs"

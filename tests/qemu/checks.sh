@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the scripts that count checks (run.sh, debug-kernel/run-tier.sh,
+# qemu/twoboot.sh, packaging/run.sh and, inside its root, packaging/chroot.sh):
+# one "  PASS ..."/"  FAIL ..." line per check and the two counts. A script
+# run by another ends with "@@count <passed> <failed>", which count() adds.
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "  PASS $*"; }
+fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
+indent() { sed 's/^/      /'; }
+
+check() { # check WHAT CMD...: quiet on success, the output's tail on failure
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$what"
+	else
+		fail "$what"
+		tail -n 30 <<<"$out" | indent
+	fi
+}
+
+# Stop here (a script run by another): what is not run is one more failure.
+give_up() {
+	fail "$*"
+	echo "@@count $passed $failed"
+	exit 0
+}
+
+# count WHAT OUTPUT: print another script's output and add its "@@count"
+# lines to ours (count_failed: the failures among them); an output without
+# one is a failure of WHAT.
+count() {
+	local what=$1 res=$2 p f got=0
+	count_failed=0
+	grep -v '^@@count ' <<<"$res" || true
+	while read -r _ p f; do
+		passed=$((passed + p)) failed=$((failed + f))
+		count_failed=$((count_failed + f)) got=1
+	done < <(grep '^@@count ' <<<"$res")
+	if ((!got)); then
+		fail "$what gave no result"
+		tail -n 20 <<<"$res" | indent
+	fi
+}
