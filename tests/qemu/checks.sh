@@ -8,14 +8,15 @@ pass() { passed=$((passed + 1)); echo "  PASS $*"; }
 fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
 indent() { sed 's/^/      /'; }
 
+# Its locals have names the checked commands do not use (packaging's "out").
 check() { # check WHAT CMD...: quiet on success, the output's tail on failure
-	local what=$1 out
+	local _check_what=$1 _check_out
 	shift
-	if out=$("$@" 2>&1); then
-		pass "$what"
+	if _check_out=$("$@" 2>&1); then
+		pass "$_check_what"
 	else
-		fail "$what"
-		tail -n 30 <<<"$out" | indent
+		fail "$_check_what"
+		tail -n 30 <<<"$_check_out" | indent
 	fi
 }
 
@@ -30,15 +31,15 @@ give_up() {
 # lines to ours (count_failed: the failures among them); an output without
 # one is a failure of WHAT.
 count() {
-	local what=$1 res=$2 p f got=0
+	local _count_what=$1 _count_res=$2 p f got=0
 	count_failed=0
-	grep -v '^@@count ' <<<"$res" || true
+	grep -v '^@@count ' <<<"$_count_res" || true
 	while read -r _ p f; do
 		passed=$((passed + p)) failed=$((failed + f))
 		count_failed=$((count_failed + f)) got=1
-	done < <(grep '^@@count ' <<<"$res")
+	done < <(grep '^@@count ' <<<"$_count_res")
 	if ((!got)); then
-		fail "$what gave no result"
-		tail -n 20 <<<"$res" | indent
+		fail "$_count_what gave no result"
+		tail -n 20 <<<"$_count_res" | indent
 	fi
 }
