@@ -11,9 +11,7 @@
  * ip_local_reserved_ports are checked after each one, and the same
  * operation without faults then succeeds. A last test fails allocations
  * at random (task-filter + make-it-fail, probability) during a mix of
- * operations.
- *
- * Ports used: 23000-23999 (in fresh namespaces).
+ * operations. Whatever happens, the teardown turns the faults off.
  */
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -27,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
 
 #define DBG		"/sys/kernel/debug/"
 #define MAX_NTH		200
@@ -259,7 +257,7 @@ static void setup_ring(struct ctx *c)
 	c->owner = xsock(AF_INET, IPPROTO_TCP);
 	err = ring_init(&c->ring);
 	if (err)
-		die("io_uring_setup: %s", tap_errname(-err));
+		die("io_uring_setup: %s", errname(-err));
 }
 
 static int run_acquire_specific(struct ctx *c)
@@ -282,11 +280,16 @@ static int run_associate(struct ctx *c)
 	return associate(c->s, c->token);
 }
 
+/* 0, or -1 with a diagnostic (in a round's child: no harness asserts). */
 static int verify_associate(struct ctx *c)
 {
-	CHECK_OK(bind_port(c->s, 0));
-	CHECK(port_in(local_port(c->s), BLOCK + 500, 2), "bound to %d",
-	      local_port(c->s));
+	int err = bind_port(c->s, 0);
+
+	if (err || !port_in(local_port(c->s), BLOCK + 500, 2)) {
+		diag("associated bind(0): %s, port %d", errname(-err),
+		     local_port(c->s));
+		return -1;
+	}
 	return 0;
 }
 
@@ -342,18 +345,22 @@ static void child_setup(struct ctx *c, const struct fop *f)
 	xreserved_ports_read(&c->bits);
 }
 
-/* Nothing changed by a failed operation. */
-static int unchanged(struct ctx *c, const char *name, int nth)
+/* Nothing changed by a failed operation (else says what did). */
+static bool unchanged(struct ctx *c, const char *name, int nth)
 {
 	struct portset now;
 
-	CHECK(nr_reservations() == c->base_lines,
-	      "%s, fault %d: %d reservations, %d before", name, nth,
-	      nr_reservations(), c->base_lines);
+	if (nr_reservations() != c->base_lines) {
+		diag("%s, fault %d: %d reservations, %d before", name, nth,
+		     nr_reservations(), c->base_lines);
+		return false;
+	}
 	xreserved_ports_read(&now);
-	CHECK(!memcmp(&now, &c->bits, sizeof(now)),
-	      "%s, fault %d: ip_local_reserved_ports changed", name, nth);
-	return 0;
+	if (memcmp(&now, &c->bits, sizeof(now))) {
+		diag("%s, fault %d: ip_local_reserved_ports changed", name, nth);
+		return false;
+	}
+	return true;
 }
 
 /* Exit codes of one round's child. */
@@ -373,17 +380,17 @@ static int round_child(void *arg)
 	fail_nth(0);
 	r = R_FAILED;
 	if (rc && rc != -ENOMEM) {
-		tap_diag("%s, fault %d: %s, not ENOMEM", f->name, nth,
-			 tap_errname(-rc));
-	} else if (rc && unchanged(&c, f->name, nth)) {
+		diag("%s, fault %d: %s, not ENOMEM", f->name, nth,
+		     errname(-rc));
+	} else if (rc && !unchanged(&c, f->name, nth)) {
 		/* diagnosed */
 	} else if (rc && (rc = f->run(&c))) {
-		tap_diag("%s, fault %d: retry without faults: %s", f->name,
-			 nth, tap_errname(-rc));
+		diag("%s, fault %d: retry without faults: %s", f->name,
+		     nth, errname(-rc));
 	} else if (f->run != run_associate &&
 		   nr_reservations() <= c.base_lines) {
-		tap_diag("%s, fault %d: succeeded but no reservation", f->name,
-			 nth);
+		diag("%s, fault %d: succeeded but no reservation", f->name,
+		     nth);
 	} else if (f->verify && f->verify(&c)) {
 		/* diagnosed */
 	} else {
@@ -393,7 +400,7 @@ static int round_child(void *arg)
 	_exit(r);
 }
 
-static int walk(const struct fop *f)
+static void walk(struct __test_metadata *_metadata, const struct fop *f)
 {
 	int nth, enomem = 0, recovered = 0;
 
@@ -403,15 +410,12 @@ static int walk(const struct fop *f)
 		pid_t pid = fork();
 		int st;
 
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
+		ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
 		if (!pid)
 			round_child(arg);
-		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) {
-			faults_off();
-			tap_diag("%s, fault %d: child died", f->name, nth);
-			return -1;
-		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		ASSERT_TRUE(WIFEXITED(st))
+			TH_LOG("%s, fault %d: child died", f->name, nth);
 		switch (WEXITSTATUS(st)) {
 		case R_ENOMEM:
 			enomem++;
@@ -421,100 +425,108 @@ static int walk(const struct fop *f)
 			break;
 		case R_COMPLETE:
 			faults_off();
-			tap_diag("%s: %d allocation points failed: %d ENOMEM, "
-				 "%d recovered by the allocator", f->name,
-				 nth - 1, enomem, recovered);
-			CHECK(enomem > 0, "%s: no fault ever reached the caller",
-			      f->name);
-			return 0;
+			diag("%s: %d allocation points failed: %d ENOMEM, "
+			     "%d recovered by the allocator", f->name, nth - 1,
+			     enomem, recovered);
+			ASSERT_LT(0, enomem)
+				TH_LOG("%s: no fault ever reached the caller",
+				       f->name);
+			return;
 		default:
-			faults_off();
-			return -1;
+			ASSERT_TRUE(0) TH_LOG("%s, fault %d: failed (above)",
+					      f->name, nth);
 		}
 	}
+	ASSERT_TRUE(0) TH_LOG("%s: more than %d allocations?", f->name, MAX_NTH);
+}
+
+static void faults_teardown(struct __test_metadata *_metadata)
+{
 	faults_off();
-	tap_diag("%s: more than %d allocations?", f->name, MAX_NTH);
-	return -1;
+	portres_teardown(_metadata);
 }
 
-static int acquire_specific(void)
+/* Each allocation of one operation fails in turn: one variant each. */
+FIXTURE(fail_nth) {};
+
+FIXTURE_VARIANT(fail_nth) {
+	struct fop f;
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, acquire_specific) {
+	{ "acquire specific", setup_plain, run_acquire_specific, NULL },
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, acquire_wildcard) {
+	{ "acquire wildcard", setup_plain, run_acquire_wildcard, NULL },
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, acquire_second_on_socket) {
+	{ "second acquire", setup_owned, run_acquire_second, NULL },
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, associate_socket) {
+	{ "associate", setup_owned, run_associate, verify_associate },
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, persistent_create) {
+	{ "persistent create", setup_ctl, run_persist, NULL },
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, persistent_create_given_token) {
+	{ "persistent restore", setup_ctl, run_persist_token, NULL },
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, uring_acquire) {
+	{ "io_uring acquire", setup_ring, run_uring_acquire, NULL },
+};
+
+FIXTURE_SETUP(fail_nth)
 {
-	static const struct fop f = { "acquire specific", setup_plain,
-				      run_acquire_specific, NULL };
-	return walk(&f);
+	portres_setup(_metadata, PORTRES_NETNS);
 }
 
-static int acquire_wildcard(void)
+FIXTURE_TEARDOWN_PARENT(fail_nth)
 {
-	static const struct fop f = { "acquire wildcard", setup_plain,
-				      run_acquire_wildcard, NULL };
-	return walk(&f);
+	faults_teardown(_metadata);
 }
 
-static int acquire_second_on_socket(void)
+TEST_F(fail_nth, enomem_and_nothing_half_made)
 {
-	static const struct fop f = { "second acquire", setup_owned,
-				      run_acquire_second, NULL };
-	return walk(&f);
+	walk(_metadata, &variant->f);
 }
 
-static int associate_socket(void)
+FIXTURE(random_faults) {};
+
+FIXTURE_SETUP(random_faults)
 {
-	static const struct fop f = { "associate", setup_owned, run_associate,
-				      verify_associate };
-	return walk(&f);
+	portres_setup(_metadata, PORTRES_NETNS);
 }
 
-static int persistent_create(void)
+FIXTURE_TEARDOWN_PARENT(random_faults)
 {
-	static const struct fop f = { "persistent create", setup_ctl,
-				      run_persist, NULL };
-	return walk(&f);
-}
-
-static int persistent_create_given_token(void)
-{
-	static const struct fop f = { "persistent restore", setup_ctl,
-				      run_persist_token, NULL };
-	return walk(&f);
-}
-
-static int uring_acquire(void)
-{
-	static const struct fop f = { "io_uring acquire", setup_ring,
-				      run_uring_acquire, NULL };
-	return walk(&f);
+	faults_teardown(_metadata);
 }
 
 /* Random faults (probability, task filter) during a mix of operations. */
-static int random_faults_mixed_operations(void)
+TEST_F(random_faults, mixed_operations)
 {
 	static const int ok_errs[] = { 0, ENOMEM, EADDRINUSE, ENOENT, EINVAL,
 				       ENOSPC };
-	int fds[16], ctl, i, j, nfail = 0, nops = 0, err = 0;
+	int fds[16], ctl, i, j, nfail = 0, nops = 0;
 	uint64_t toks[16] = { 0 };
 	struct portset before, after;
-	pid_t pid = fork();
-	int st;
 
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid) {
-		CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st),
-		      "child died");
-		return WEXITSTATUS(st) ? -1 : 0;
-	}
-	if (unshare(CLONE_NEWNET))
-		die("unshare: %s", strerror(errno));
 	xreserved_ports_read(&before);
 	ctl = open("/dev/portres", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, ctl) TH_LOG("open /dev/portres: %s", strerror(errno));
 	for (i = 0; i < 16; i++)
 		fds[i] = xsock(i & 1 ? AF_INET6 : AF_INET,
 			       i & 2 ? IPPROTO_UDP : IPPROTO_TCP);
 	faults_setup(25);
 	file_write("/proc/self/make-it-fail", "1");
 	srand(7);
-	for (j = 0; j < 600 && !err; j++) {
+	for (j = 0; j < 600; j++) {
 		int k = rand() % 16, op = rand() % 5, e = 0;
 		struct inet_port_reservation_instance in;
 		struct portres_persistent p = persist_req(0, 0);
@@ -551,43 +563,20 @@ static int random_faults_mixed_operations(void)
 		for (i = 0; i < (int)ARRAY_SIZE(ok_errs); i++)
 			if (-e == ok_errs[i])
 				break;
-		if (i == (int)ARRAY_SIZE(ok_errs)) {
-			tap_diag("operation %d: %s", op, tap_errname(-e));
-			err = 1;
-		}
+		ASSERT_GT((int)ARRAY_SIZE(ok_errs), i)
+			TH_LOG("operation %d: %s", op, errname(-e));
 	}
 	faults_off();
 	for (i = 0; i < 16; i++)
 		close(fds[i]);
-	tap_diag("random faults: %d operations, %d ENOMEM", nops, nfail);
-	if (!err && nr_reservations()) {
-		tap_diag("reservations left after closing every socket");
-		err = 1;
-	}
+	close(ctl);
+	diag("random faults: %d operations, %d ENOMEM", nops, nfail);
+	ASSERT_EQ(0, nr_reservations())
+		TH_LOG("reservations left after closing every socket");
 	xreserved_ports_read(&after);
-	if (!err && memcmp(&before, &after, sizeof(before))) {
-		tap_diag("ip_local_reserved_ports not back to empty");
-		err = 1;
-	}
-	if (!err && !nfail) {
-		tap_diag("no fault was injected");
-		err = 1;
-	}
-	_exit(err);
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("ip_local_reserved_ports not back to empty");
+	ASSERT_LT(0, nfail) TH_LOG("no fault was injected");
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		TAP_TEST(acquire_specific),
-		TAP_TEST(acquire_wildcard),
-		TAP_TEST(acquire_second_on_socket),
-		TAP_TEST(associate_socket),
-		TAP_TEST(persistent_create),
-		TAP_TEST(persistent_create_given_token),
-		TAP_TEST(uring_acquire),
-		TAP_TEST(random_faults_mixed_operations),
-	};
-
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

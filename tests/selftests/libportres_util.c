@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -60,22 +61,34 @@ static void read_all(FILE *f, char *buf, size_t size)
 void run_prog(struct prog_result *r, enum runas who, const char *in,
 	      const char *name, ...)
 {
+	const char *args[31];
+	int n = 0;
+	va_list ap;
+
+	va_start(ap, name);
+	while (n < 30 && (args[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	run_progv(r, who, in, name, args);
+}
+
+void run_progv(struct prog_result *r, enum runas who, const char *in,
+	       const char *name, const char *const *args)
+{
 	const char *argv[32];
 	char path[600];
 	FILE *fo = tmpfile(), *fe = tmpfile(), *fi = tmpfile();
 	int argc = 0, status;
 	size_t pos;
-	va_list ap;
 	pid_t pid;
 
 	if (!fo || !fe || !fi)
 		die("run_prog set-up: %s", strerror(errno));
 	prog_path(path, sizeof(path), name);
 	argv[argc++] = name;
-	va_start(ap, name);
-	while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
+	while (argc < 31 && (argv[argc] = args[argc - 1]))
 		argc++;
-	va_end(ap);
 	argv[argc] = NULL;
 	pos = snprintf(cmdline, sizeof(cmdline), "%s$", who == AS_NOBODY ?
 		       "(as nobody) " : who == AS_NOADMIN ?
@@ -204,4 +217,92 @@ int count_lines(const char *text, const char *needle)
 		text += len + (nl ? 1 : 0);
 	}
 	return n;
+}
+
+/* ---- conv4: portresctl checks and programs in the background ---- */
+
+bool prog_says(const struct prog_result *r, int status, const char *text,
+	       const char *part)
+{
+	if (r->status == status && strstr(text, part))
+		return true;
+	show_prog(r);
+	diag("want exit %d and '%s' in %s", status, part,
+	     text == r->out ? "stdout" : "stderr");
+	return false;
+}
+
+bool prog_ok(const struct prog_result *r, bool ok)
+{
+	if (!ok)
+		show_prog(r);
+	return ok;
+}
+
+bool ctl_step(struct prog_result *r, const struct ctl_step *s)
+{
+	run_progv(r, s->who, NULL, "portresctl", s->argv);
+	return prog_says(r, s->status, s->stream == OUT ? r->out : r->err,
+			 s->part ? s->part : "");
+}
+
+size_t ctl_steps(struct prog_result *r, const struct ctl_step *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ctl_step(r, &s[i]); i++)
+		;
+	if (i < n)
+		diag("step %zu of %zu failed", i + 1, n);
+	return i;
+}
+
+void bg_start(struct bg_prog *b, int fd, const char *name, ...)
+{
+	const char *argv[16];
+	char path[600];
+	int argc = 0;
+	va_list ap;
+
+	b->log = tmpfile();
+	if (!b->log)
+		die("tmpfile: %s", strerror(errno));
+	prog_path(path, sizeof(path), name);
+	argv[argc++] = name;
+	va_start(ap, name);
+	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	fflush(stdout);
+	b->pid = fork();
+	if (b->pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!b->pid) {
+		dup2(fileno(b->log), fd);
+		execv(path, (char **)argv);
+		_exit(127);
+	}
+}
+
+const char *bg_output(struct bg_prog *b)
+{
+	static char buf[OUT_MAX];
+	size_t n;
+
+	fflush(b->log);
+	rewind(b->log);
+	n = fread(buf, 1, sizeof(buf) - 1, b->log);
+	buf[n] = '\0';
+	return buf;
+}
+
+int bg_stop(struct bg_prog *b)
+{
+	int status;
+
+	kill(b->pid, SIGTERM);
+	if (waitpid(b->pid, &status, 0) != b->pid)
+		die("waitpid: %s", strerror(errno));
+	return status;
 }

@@ -6,30 +6,18 @@
  * namespace's end; restore and the daemon with a damaged file: every
  * readable line restored, every bad one named, exit status 6, and the
  * daemon keeps the damaged file aside.
- *
- * Ports used: 29700-29799.
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "portres_test.h"
 #include "libportres_util.h"
-
-#define EXPECT(r, code, stream, part)					\
-	do {								\
-		if ((r)->status != (code) || !strstr((r)->stream, part)) { \
-			show_prog(r);					\
-			CHECK(0, "want exit %d and %s with '%s'", code,	\
-			      #stream, part);				\
-		}							\
-	} while (0)
 
 #define DIR_	"/tmp/portres-daemon"
 #define FILE_	DIR_ "/reservations.conf"
@@ -111,108 +99,86 @@ static int raw(unsigned long cmd, int proto, uint16_t start, uint16_t n,
 	return err;
 }
 
-struct daemon {
-	pid_t pid;
-	FILE *err;
-};
-
-static void daemon_start(struct daemon *d)
+static void daemon_start(struct bg_prog *d)
 {
-	char dir[512], path[600];
-	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-
-	d->err = tmpfile();
-	if (len <= 0 || !d->err)
-		die("daemon set-up: %s", strerror(errno));
-	dir[len] = '\0';
-	snprintf(path, sizeof(path), "%s/portresctl", dirname(dir));
-	fflush(stdout);
-	d->pid = fork();
-	if (d->pid < 0)
-		die("fork: %s", strerror(errno));
-	if (!d->pid) {
-		dup2(fileno(d->err), 2);
-		execl(path, "portresctl", "daemon", "--save", FILE_, NULL);
-		_exit(127);
-	}
+	bg_start(d, 2, "portresctl", "daemon", "--save", FILE_, NULL);
 }
 
-static const char *daemon_log(struct daemon *d)
+/* SIGTERM ends it: it did not end by itself before. */
+static void daemon_stop(struct __test_metadata *_metadata, struct bg_prog *d)
 {
-	static char buf[OUT_MAX];
-	size_t n;
+	int status = bg_stop(d);
 
-	fflush(d->err);
-	rewind(d->err);
-	n = fread(buf, 1, sizeof(buf) - 1, d->err);
-	buf[n] = '\0';
-	return buf;
-}
-
-static int daemon_stop(struct daemon *d)
-{
-	int status;
-
-	kill(d->pid, SIGTERM);
-	CHECK(waitpid(d->pid, &status, 0) == d->pid, "waitpid");
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
-	      "daemon ended by itself (status %#x): %s", status, daemon_log(d));
-	fclose(d->err);
-	return 0;
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+		TH_LOG("daemon ended by itself (status %#x): %s", status,
+		       bg_output(d));
 }
 
 /* Until FILE_ has (want) or has not (!want) the line: up to 10 s. */
-static int file_gets(const char *line, bool want)
+static void file_gets(struct __test_metadata *_metadata, const char *line,
+		      bool want)
 {
 	for (int i = 0; i < 100; i++) {
 		const char *t = read_text(FILE_);
 
 		if (t && !!strstr(t, line) == want)
-			return 0;
+			return;
 		usleep(100 * 1000);
 	}
-	CHECK(0, "%s never %s '%s': '%s'", FILE_, want ? "got" : "lost", line,
-	      read_text(FILE_) ?: "(no file)");
-	return 0;
+	ASSERT_TRUE(0) TH_LOG("%s never %s '%s': '%s'", FILE_,
+			      want ? "got" : "lost", line,
+			      read_text(FILE_) ?: "(no file)");
 }
 
-static int daemon_saves_every_change(void)
+FIXTURE(daemon) {};
+
+FIXTURE_SETUP(daemon)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+	fresh_dir();
+}
+
+FIXTURE_TEARDOWN_PARENT(daemon)
+{
+	portres_teardown(_metadata);
+}
+
+TEST_F(daemon, saves_every_change)
 {
 	struct inet_port_reservation_instance inst;
-	struct daemon d;
+	struct bg_prog d;
 	char line[128];
 	uint64_t tok;
 	struct stat before, after;
 	int s;
 
-	persistent_cleanup_at_exit(29700, 29799);
-	fresh_dir();
 	write_text(FILE_, "# saved before\nudp 29700 2 00000000000029a1 - 100\n");
 	daemon_start(&d);
 	/* Restored, then saved in its own format. */
-	CHECK_PASS(file_gets("# portres persistent reservations", true));
-	CHECK_PASS(file_gets("udp 29700 2 00000000000029a1 - 100\n", true));
+	file_gets(_metadata, "# portres persistent reservations", true);
+	file_gets(_metadata, "udp 29700 2 00000000000029a1 - 100\n", true);
 
-	CHECK_OK(raw(PORTRES_IOC_CREATE_PERSISTENT, IPPROTO_TCP, 29710, 3, &tok));
+	ASSERT_OK(raw(PORTRES_IOC_CREATE_PERSISTENT, IPPROTO_TCP, 29710, 3, &tok));
 	snprintf(line, sizeof(line), "tcp 29710 3 %016llx - 100\n",
 		 (unsigned long long)tok);
-	CHECK_PASS(file_gets(line, true));
-	CHECK_OK(raw(PORTRES_IOC_DELETE_PERSISTENT, IPPROTO_UDP, 29700, 2, NULL));
-	CHECK_PASS(file_gets("udp 29700", false));
-	CHECK_PASS(file_gets(line, true));
+	file_gets(_metadata, line, true);
+	ASSERT_OK(raw(PORTRES_IOC_DELETE_PERSISTENT, IPPROTO_UDP, 29700, 2, NULL));
+	file_gets(_metadata, "udp 29700", false);
+	file_gets(_metadata, line, true);
 
 	/* A runtime reservation is not saved, and the file is not rewritten. */
-	CHECK(!stat(FILE_, &before), "stat");
+	ASSERT_OK(stat(FILE_, &before) ? -errno : 0);
 	s = xsock(AF_INET, IPPROTO_TCP);
-	CHECK_OK(portres_acquire(s, 29720, 1, &inst));
+	ASSERT_OK(portres_acquire(s, 29720, 1, &inst));
 	close(s);
 	usleep(500 * 1000);
-	CHECK(!stat(FILE_, &after), "stat");
-	CHECK(before.st_ino == after.st_ino, "file rewritten for a runtime reservation");
-	CHECK(entries_in_dir("reservations.conf.tmp") == 0, "a temporary file is left");
-	CHECK_PASS(daemon_stop(&d));
-	CHECK_OK(raw(PORTRES_IOC_DELETE_PERSISTENT, IPPROTO_TCP, 29710, 3, NULL));
-	return 0;
+	ASSERT_OK(stat(FILE_, &after) ? -errno : 0);
+	ASSERT_EQ(before.st_ino, after.st_ino)
+		TH_LOG("file rewritten for a runtime reservation");
+	ASSERT_EQ(0, entries_in_dir("reservations.conf.tmp"))
+		TH_LOG("a temporary file is left");
+	daemon_stop(_metadata, &d);
+	ASSERT_OK(raw(PORTRES_IOC_DELETE_PERSISTENT, IPPROTO_TCP, 29710, 3, NULL));
 }
 
 static const char damaged[] =
@@ -221,60 +187,44 @@ static const char damaged[] =
 	"udp 29732 2 fedcba9876543210 1000 -\n"
 	"udp 29734 1 01234567";		/* cut off */
 
-static int restore_damaged_file(void)
+TEST_F(daemon, restore_damaged_file)
 {
 	struct prog_result r;
 	struct portres_persistent p;
 
-	persistent_cleanup_at_exit(29700, 29799);
-	fresh_dir();
 	write_text(FILE_, damaged);
 	run_prog(&r, AS_ROOT, NULL, "portresctl", "restore", FILE_, NULL);
-	EXPECT(&r, 6, err, FILE_ ":2: token must be 16 hex digits");
-	EXPECT(&r, 6, err, FILE_ ":4: ");
-	EXPECT(&r, 6, err, ": 2 unreadable lines not restored (named above)");
+	ASSERT_PROG(&r, 6, err, FILE_ ":2: token must be 16 hex digits");
+	ASSERT_PROG(&r, 6, err, FILE_ ":4: ");
+	ASSERT_PROG(&r, 6, err, ": 2 unreadable lines not restored (named above)");
 	portres_persistent_init(&p, IPPROTO_UDP, 29730, 1);
-	CHECK_OK(portres_persistent_lookup(-1, &p));
-	CHECK(p.token == 0x0123456789abcdefULL, "token %llx",
-	      (unsigned long long)p.token);
+	ASSERT_OK(portres_persistent_lookup(-1, &p));
+	ASSERT_EQ(0x0123456789abcdefULL, p.token);
 	portres_persistent_init(&p, IPPROTO_UDP, 29732, 2);
-	CHECK_OK(portres_persistent_lookup(-1, &p));
-	CHECK(p.token == 0xfedcba9876543210ULL && p.allowed_uid == 1000,
-	      "token %llx uid %u", (unsigned long long)p.token, p.allowed_uid);
+	ASSERT_OK(portres_persistent_lookup(-1, &p));
+	ASSERT_EQ(0xfedcba9876543210ULL, p.token);
+	ASSERT_EQ(1000, p.allowed_uid);
 	portres_persistent_init(&p, IPPROTO_UDP, 29734, 1);
-	CHECK_ERR(portres_persistent_lookup(-1, &p), -ENOENT);
-	return 0;
+	ASSERT_ERRNO(portres_persistent_lookup(-1, &p), -ENOENT);
 }
 
-static int daemon_keeps_damaged_file(void)
+TEST_F(daemon, keeps_damaged_file)
 {
-	struct daemon d;
+	struct bg_prog d;
 	char keep[256];
 
-	persistent_cleanup_at_exit(29700, 29799);
-	fresh_dir();
 	write_text(FILE_, damaged);
 	daemon_start(&d);
-	CHECK_PASS(file_gets("# portres persistent reservations", true));
-	CHECK_PASS(file_gets("udp 29730 1 0123456789abcdef - -\n", true));
-	CHECK_PASS(file_gets("udp 29732 2 fedcba9876543210 1000 -\n", true));
-	CHECK(entries_in_dir("reservations.conf.damaged-") == 1,
-	      "no FILE.damaged-TIME: %s", daemon_log(&d));
-	CHECK(strstr(daemon_log(&d), ":2: token must be 16 hex digits"),
-	      "bad line not named: %s", daemon_log(&d));
+	file_gets(_metadata, "# portres persistent reservations", true);
+	file_gets(_metadata, "udp 29730 1 0123456789abcdef - -\n", true);
+	file_gets(_metadata, "udp 29732 2 fedcba9876543210 1000 -\n", true);
+	ASSERT_EQ(1, entries_in_dir("reservations.conf.damaged-"))
+		TH_LOG("no FILE.damaged-TIME: %s", bg_output(&d));
+	ASSERT_NE(NULL, strstr(bg_output(&d), ":2: token must be 16 hex digits"))
+		TH_LOG("bad line not named: %s", bg_output(&d));
 	snprintf(keep, sizeof(keep), "the damaged file is kept as " FILE_ ".damaged-");
-	CHECK(strstr(daemon_log(&d), keep), "log: %s", daemon_log(&d));
-	CHECK_PASS(daemon_stop(&d));
-	return 0;
+	ASSERT_NE(NULL, strstr(bg_output(&d), keep)) TH_LOG("log: %s", bg_output(&d));
+	daemon_stop(_metadata, &d);
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		TAP_TEST(daemon_saves_every_change),
-		TAP_TEST(restore_damaged_file),
-		TAP_TEST(daemon_keeps_damaged_file),
-	};
-
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN
