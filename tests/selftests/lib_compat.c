@@ -39,20 +39,6 @@ static bool block_listed(int proto, uint16_t port)
 	return found;
 }
 
-/*
- * prog's result: exit status status and want in its output (printed with
- * the whole run when it is not).
- */
-static void prog_says(struct __test_metadata *_metadata,
-		      const struct prog_result *r, int status, const char *want,
-		      const char *what)
-{
-	if (r->status != status || !strstr(r->out, want))
-		show_prog(r);
-	ASSERT_EQ(status, r->status) TH_LOG("%s: exit status", what);
-	ASSERT_NE(NULL, strstr(r->out, want)) TH_LOG("%s: no '%s'", what, want);
-}
-
 /* A program run that fails: who runs name with up to 5 arguments. */
 struct failing_run {
 	enum runas who;
@@ -73,7 +59,8 @@ static void runs_fail(struct __test_metadata *_metadata, const char *name,
 
 		run_prog(&r, f[i].who, NULL, name, a[0], a[1], a[2], a[3], a[4],
 			 NULL);
-		prog_says(_metadata, &r, f[i].status, f[i].want, f[i].what);
+		ASSERT_PROG(&r, f[i].status, out, f[i].want)
+			TH_LOG("%s", f[i].what);
 	}
 }
 
