@@ -51,7 +51,7 @@ count "the test results (parse-results.sh)" "$("$Q/parse-results.sh" "$order" "$
 count "the KUnit results (parse-kunit.sh)" "$("$Q/parse-kunit.sh" "$klog/console.log")"
 if [[ $mode == stress ]]; then
 	grep -a '^# .*\(operations\|succeeded/attempted\|rounds\|allocation points\|random faults\)' \
-		"$klog/tests.log" | sed 's/^/    /' || true
+		"$klog/tests.log" | grep -av '^# *\(RUN\|OK\|FAIL\) ' | sed 's/^/    /' || true
 fi
 if splat=$("$Q/splats.sh" "$klog/console.log"); then
 	pass "no kernel splats on the console"
