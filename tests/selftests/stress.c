@@ -536,8 +536,8 @@ static void report(const char *name, double secs)
 					atomic_load(&sh->ok[i]), n);
 	}
 	diag("%s: %ld operations in %.1f s, %ld processes, %ld reloads",
-		 name, total, secs, atomic_load(&sh->procs),
-		 atomic_load(&sh->reloads));
+	     name, total, secs, atomic_load(&sh->procs),
+	     atomic_load(&sh->reloads));
 	diag("%s: succeeded/attempted:%s", name, line);
 }
 
