@@ -10,26 +10,18 @@
  * The last test unloads the module (DEL notifications with reason unload
  * arrive before the family goes) and loads it again from $PORTRES_KO, as
  * unload does: run it just before unload.
- *
- * Ports used: 29100-29299.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "portres_test.h"
 #include "genl_util.h"
 #include "persist_util.h"
-#include "portres_util.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define MAX_RESV	64
@@ -38,13 +30,30 @@
 
 static struct nl_family fam;
 
-static int xresolve(int fd)
+/*
+ * The checks that run in the test and in its children too (a child cannot
+ * ASSERT): they return NULL, or what differs, for the test to assert on or
+ * the child to print.
+ */
+static char why[512];
+#define WHY(cond, fmt, ...) do {					\
+	if (!(cond)) {							\
+		snprintf(why, sizeof(why), "%s: " fmt, #cond,		\
+			 ##__VA_ARGS__);				\
+		return why;						\
+	}								\
+} while (0)
+#define ASSERT_NO_WHY(expr) do {					\
+	const char *__why = (expr);					\
+	ASSERT_TRUE(__why == NULL) TH_LOG("%s: %s", #expr, __why);	\
+} while (0)
+
+static void xresolve(int fd)
 {
 	int err = nl_resolve(fd, &fam);
 
 	if (err)
 		die("portres family: %s", strerror(-err));
-	return 0;
 }
 
 /* A socket subscribed to "notify". */
@@ -80,69 +89,71 @@ static unsigned int netns_inode(void)
 	return st.st_ino;
 }
 
+PORTRES_FIXTURE(events, PORTRES_NETNS);
+
 /* ---- the family ---- */
 
-static int family_is_registered(void)
+TEST_F(events, family_is_registered)
 {
 	int fd = xnl_socket();
 
-	CHECK_OK(nl_resolve(fd, &fam));
-	CHECK(fam.version == PORTRES_GENL_VERSION, "version %u", fam.version);
-	CHECK(fam.notify_grp, "no multicast group " PORTRES_GENL_MCGRP_NOTIFY);
+	ASSERT_OK(nl_resolve(fd, &fam));
+	ASSERT_EQ(PORTRES_GENL_VERSION, fam.version);
+	ASSERT_NE(0, fam.notify_grp)
+		TH_LOG("no multicast group " PORTRES_GENL_MCGRP_NOTIFY);
 	close(fd);
-	return 0;
 }
 
 /* ---- the dump ---- */
 
 /* Every field of a dumped reservation against its /proc line. */
-static int same_as_proc(const struct nl_resv *r, const struct proc_line *pl,
-			bool tokens)
+static const char *proc_mismatch(const struct nl_resv *r,
+				 const struct proc_line *pl, bool tokens)
 {
 	char buf[64];
 
-	CHECK(NL_HAS(r, PORTRES_A_PROTOCOL) && NL_HAS(r, PORTRES_A_FIRST) &&
-	      NL_HAS(r, PORTRES_A_LAST) && NL_HAS(r, PORTRES_A_COUNT) &&
-	      NL_HAS(r, PORTRES_A_KIND) && NL_HAS(r, PORTRES_A_IN_USE) &&
-	      NL_HAS(r, PORTRES_A_UID) && NL_HAS(r, PORTRES_A_REFUSED),
-	      "a mandatory attribute is missing (has %#x)", r->has);
-	CHECK(!NL_HAS(r, PORTRES_A_REASON), "a dump with a reason");
-	CHECK(!strcmp(pl->f[PL_PROTO], r->protocol == IPPROTO_TCP ? "tcp" : "udp"),
-	      "protocol %u vs %s", r->protocol, pl->f[PL_PROTO]);
-	CHECK(r->first == atoi(pl->f[PL_FIRST]) && r->last == atoi(pl->f[PL_LAST]) &&
-	      r->count == (uint32_t)atoi(pl->f[PL_COUNT]), "block");
-	CHECK(!strcmp(pl->f[PL_KIND], r->kind == PORTRES_KIND_RUNTIME ? "runtime" :
-		      r->kind == PORTRES_KIND_PERSISTENT ? "persistent" : "?"),
-	      "kind %u vs %s", r->kind, pl->f[PL_KIND]);
-	CHECK(r->in_use == (uint32_t)atoi(pl->f[PL_IN_USE]), "in_use %u vs %s",
-	      r->in_use, pl->f[PL_IN_USE]);
-	CHECK(r->uid == strtoul(pl->f[PL_UID], NULL, 10), "uid");
-	CHECK(r->refused == strtoull(pl->f[PL_REFUSED], NULL, 10),
-	      "refused %llu vs %s", (unsigned long long)r->refused,
-	      pl->f[PL_REFUSED]);
+	WHY(NL_HAS(r, PORTRES_A_PROTOCOL) && NL_HAS(r, PORTRES_A_FIRST) &&
+	    NL_HAS(r, PORTRES_A_LAST) && NL_HAS(r, PORTRES_A_COUNT) &&
+	    NL_HAS(r, PORTRES_A_KIND) && NL_HAS(r, PORTRES_A_IN_USE) &&
+	    NL_HAS(r, PORTRES_A_UID) && NL_HAS(r, PORTRES_A_REFUSED),
+	    "a mandatory attribute is missing (has %#x)", r->has);
+	WHY(!NL_HAS(r, PORTRES_A_REASON), "a dump with a reason");
+	WHY(!strcmp(pl->f[PL_PROTO], r->protocol == IPPROTO_TCP ? "tcp" : "udp"),
+	    "protocol %u vs %s", r->protocol, pl->f[PL_PROTO]);
+	WHY(r->first == atoi(pl->f[PL_FIRST]) && r->last == atoi(pl->f[PL_LAST]) &&
+	    r->count == (uint32_t)atoi(pl->f[PL_COUNT]), "block");
+	WHY(!strcmp(pl->f[PL_KIND], r->kind == PORTRES_KIND_RUNTIME ? "runtime" :
+		    r->kind == PORTRES_KIND_PERSISTENT ? "persistent" : "?"),
+	    "kind %u vs %s", r->kind, pl->f[PL_KIND]);
+	WHY(r->in_use == (uint32_t)atoi(pl->f[PL_IN_USE]), "in_use %u vs %s",
+	    r->in_use, pl->f[PL_IN_USE]);
+	WHY(r->uid == strtoul(pl->f[PL_UID], NULL, 10), "uid");
+	WHY(r->refused == strtoull(pl->f[PL_REFUSED], NULL, 10),
+	    "refused %llu vs %s", (unsigned long long)r->refused,
+	    pl->f[PL_REFUSED]);
 	if (r->kind == PORTRES_KIND_RUNTIME) {
-		CHECK(NL_HAS(r, PORTRES_A_PID) && NL_HAS(r, PORTRES_A_COMM),
-		      "runtime without pid or comm");
-		CHECK(r->pid == (uint32_t)atoi(pl->f[PL_PID]), "pid");
-		CHECK(!strcmp(r->comm, pl->f[PL_COMM]), "comm '%s' vs '%s'",
-		      r->comm, pl->f[PL_COMM]);
-		CHECK(!NL_HAS(r, PORTRES_A_ALLOWED_UID) &&
-		      !NL_HAS(r, PORTRES_A_ALLOWED_GID), "runtime with allowed ids");
+		WHY(NL_HAS(r, PORTRES_A_PID) && NL_HAS(r, PORTRES_A_COMM),
+		    "runtime without pid or comm");
+		WHY(r->pid == (uint32_t)atoi(pl->f[PL_PID]), "pid");
+		WHY(!strcmp(r->comm, pl->f[PL_COMM]), "comm '%s' vs '%s'",
+		    r->comm, pl->f[PL_COMM]);
+		WHY(!NL_HAS(r, PORTRES_A_ALLOWED_UID) &&
+		    !NL_HAS(r, PORTRES_A_ALLOWED_GID), "runtime with allowed ids");
 	} else {
-		CHECK(!NL_HAS(r, PORTRES_A_PID) && !NL_HAS(r, PORTRES_A_COMM),
-		      "persistent with pid or comm");
+		WHY(!NL_HAS(r, PORTRES_A_PID) && !NL_HAS(r, PORTRES_A_COMM),
+		    "persistent with pid or comm");
 		snprintf(buf, sizeof(buf), "%u", r->allowed_uid);
-		CHECK(!strcmp(pl->f[PL_ALLOW_UID], NL_HAS(r, PORTRES_A_ALLOWED_UID) ?
-			      buf : "-"), "allowed uid");
+		WHY(!strcmp(pl->f[PL_ALLOW_UID], NL_HAS(r, PORTRES_A_ALLOWED_UID) ?
+			    buf : "-"), "allowed uid");
 		snprintf(buf, sizeof(buf), "%u", r->allowed_gid);
-		CHECK(!strcmp(pl->f[PL_ALLOW_GID], NL_HAS(r, PORTRES_A_ALLOWED_GID) ?
-			      buf : "-"), "allowed gid");
+		WHY(!strcmp(pl->f[PL_ALLOW_GID], NL_HAS(r, PORTRES_A_ALLOWED_GID) ?
+			    buf : "-"), "allowed gid");
 	}
-	CHECK(NL_HAS(r, PORTRES_A_TOKEN) == tokens, "token %s",
-	      tokens ? "missing" : "shown");
+	WHY(NL_HAS(r, PORTRES_A_TOKEN) == tokens, "token %s",
+	    tokens ? "missing" : "shown");
 	if (tokens)
-		CHECK(!strcmp(pl->f[PL_TOKEN], tok_hex(r->token)), "token");
-	return 0;
+		WHY(!strcmp(pl->f[PL_TOKEN], tok_hex(r->token)), "token");
+	return NULL;
 }
 
 struct dump_setup {
@@ -160,7 +171,6 @@ static void dump_setup(struct dump_setup *s)
 	if (bind_port(s->a, 0))
 		die("bind of the associated socket failed");
 	s->ctl = xctl_open();
-	persist_cleanup_at_exit(29100, 29299);
 	if (pcreate(s->ctl, IPPROTO_UDP, 29110, 2, 1000, ANY_ID, &s->p_token))
 		die("persistent create failed");
 	s->o = xsock(AF_INET, IPPROTO_TCP);
@@ -168,7 +178,7 @@ static void dump_setup(struct dump_setup *s)
 		die("outsider bind not refused");
 }
 
-static int dump_has_every_field_of_proc(void)
+TEST_F(events, dump_has_every_field_of_proc)
 {
 	struct nl_resv v[MAX_RESV];
 	const struct nl_resv *rt, *pe;
@@ -179,27 +189,29 @@ static int dump_has_every_field_of_proc(void)
 	xresolve(fd);
 	dump_setup(&s);
 	n = nl_dump(fd, &fam, v, MAX_RESV);
-	CHECK(n >= 2, "dump: %d", n);
-	CHECK_OK(proc_read("/proc/net/port_reservations", &l));
+	/* The test's own namespace holds these two and nothing else. */
+	ASSERT_EQ(2, n) TH_LOG("dump: %d", n);
+	ASSERT_OK(proc_read("/proc/net/port_reservations", &l));
 	rt = find(v, n, IPPROTO_TCP, 29100);
 	pe = find(v, n, IPPROTO_UDP, 29110);
-	CHECK(rt && pe, "a reservation is missing from the dump");
-	CHECK(rt->in_use == 1 && rt->refused == 1 && rt->pid == (uint32_t)getpid() &&
-	      rt->token == s.rt_token && rt->kind == PORTRES_KIND_RUNTIME,
-	      "runtime entry: in_use %u refused %llu pid %u", rt->in_use,
-	      (unsigned long long)rt->refused, rt->pid);
-	CHECK(pe->allowed_uid == 1000 && !NL_HAS(pe, PORTRES_A_ALLOWED_GID) &&
-	      pe->token == s.p_token && pe->count == 2, "persistent entry");
-	CHECK(n == l.n, "dump has %d entries, /proc %d", n, l.n);
+	ASSERT_TRUE(rt && pe) TH_LOG("a reservation is missing from the dump");
+	ASSERT_TRUE(rt->in_use == 1 && rt->refused == 1 &&
+		    rt->pid == (uint32_t)getpid() && rt->token == s.rt_token &&
+		    rt->kind == PORTRES_KIND_RUNTIME)
+		TH_LOG("runtime entry: in_use %u refused %llu pid %u",
+		       rt->in_use, (unsigned long long)rt->refused, rt->pid);
+	ASSERT_TRUE(pe->allowed_uid == 1000 && !NL_HAS(pe, PORTRES_A_ALLOWED_GID) &&
+		    pe->token == s.p_token && pe->count == 2)
+		TH_LOG("persistent entry");
+	ASSERT_EQ(n, l.n) TH_LOG("dump has %d entries, /proc %d", n, l.n);
 	for (int i = 0; i < n; i++) {
 		const struct proc_line *pl = proc_find(&l, v[i].protocol == IPPROTO_TCP ?
 						       "tcp" : "udp", v[i].first);
 
-		CHECK(pl, "no /proc line for %u", v[i].first);
-		CHECK_PASS(same_as_proc(&v[i], pl, true));
+		ASSERT_NE(NULL, pl) TH_LOG("no /proc line for %u", v[i].first);
+		ASSERT_NO_WHY(proc_mismatch(&v[i], pl, true));
 	}
 	close(fd);
-	return 0;
 }
 
 /* Without CAP_NET_ADMIN the dump has no tokens, as /proc has none. */
@@ -207,6 +219,7 @@ static int nobody_dump(void *arg)
 {
 	struct nl_resv v[MAX_RESV];
 	struct proc_listing l;
+	const char *w;
 	int fd, n, i;
 
 	(void)arg;
@@ -219,13 +232,18 @@ static int nobody_dump(void *arg)
 		const struct proc_line *pl = proc_find(&l, v[i].protocol == IPPROTO_TCP ?
 						       "tcp" : "udp", v[i].first);
 
-		if (!pl || same_as_proc(&v[i], pl, false))
+		if (!pl)
 			return -EPROTO;
+		w = proc_mismatch(&v[i], pl, false);
+		if (w) {
+			diag("nobody's dump: %s", w);
+			return -EPROTO;
+		}
 	}
 	return 0;
 }
 
-static int dump_has_no_tokens_for_others(void)
+TEST_F(events, dump_has_no_tokens_for_others)
 {
 	struct dump_setup s;
 	int fd = xnl_socket();
@@ -233,14 +251,13 @@ static int dump_has_no_tokens_for_others(void)
 	xresolve(fd);
 	dump_setup(&s);
 	root_traversable();
-	CHECK_OK(child_run(nobody_dump, NULL));
+	ASSERT_OK(child_run(nobody_dump, NULL));
 	close(fd);
-	return 0;
 }
 
 /* ---- the refused counter ---- */
 
-static int counter_counts_outsider_binds(void)
+TEST_F(events, counter_counts_outsider_binds)
 {
 	struct nl_resv v[MAX_RESV];
 	const struct nl_resv *r;
@@ -256,175 +273,177 @@ static int counter_counts_outsider_binds(void)
 	/* 7 refused TCP binds, v4 and v6, several ports of the block. */
 	for (i = 0; i < 7; i++) {
 		s = xsock(i % 2 ? AF_INET6 : AF_INET, IPPROTO_TCP);
-		CHECK_ERR(bind_port(s, 29120 + i % 5), -EACCES);
+		ASSERT_ERRNO(bind_port(s, 29120 + i % 5), -EACCES);
 		close(s);
 	}
 	/* Not refusals: outside the block, an associated bind, UDP's own. */
 	s = xsock(AF_INET, IPPROTO_TCP);
-	CHECK_OK(bind_port(s, 29125));
+	ASSERT_OK(bind_port(s, 29125));
 	close(s);
 	s = xsock(AF_INET, IPPROTO_UDP);
 	xassociate(s, tok);
-	CHECK_OK(bind_port(s, 29130));
+	ASSERT_OK(bind_port(s, 29130));
 	close(s);
 	for (i = 0; i < 3; i++) {
 		s = xsock(AF_INET6, IPPROTO_UDP);
-		CHECK_ERR(bind_port(s, 29131), -EACCES);
+		ASSERT_ERRNO(bind_port(s, 29131), -EACCES);
 		close(s);
 	}
-	CHECK_OK(proc_read("/proc/net/port_reservations", &l));
+	ASSERT_OK(proc_read("/proc/net/port_reservations", &l));
 	pl = proc_find(&l, "tcp", 29120);
-	CHECK(pl && !strcmp(pl->f[PL_REFUSED], "7"), "tcp refused %s",
-	      pl ? pl->f[PL_REFUSED] : "(no line)");
+	ASSERT_TRUE(pl && !strcmp(pl->f[PL_REFUSED], "7"))
+		TH_LOG("tcp refused %s", pl ? pl->f[PL_REFUSED] : "(no line)");
 	pl = proc_find(&l, "udp", 29130);
-	CHECK(pl && !strcmp(pl->f[PL_REFUSED], "3"), "udp refused %s",
-	      pl ? pl->f[PL_REFUSED] : "(no line)");
+	ASSERT_TRUE(pl && !strcmp(pl->f[PL_REFUSED], "3"))
+		TH_LOG("udp refused %s", pl ? pl->f[PL_REFUSED] : "(no line)");
 	n = nl_dump(fd, &fam, v, MAX_RESV);
-	CHECK(n >= 2, "dump: %d", n);
+	ASSERT_EQ(2, n) TH_LOG("dump: %d", n);
 	r = find(v, n, IPPROTO_TCP, 29120);
-	CHECK(r && r->refused == 7, "dump: tcp refused %llu",
-	      r ? (unsigned long long)r->refused : 0ULL);
+	ASSERT_TRUE(r && r->refused == 7)
+		TH_LOG("dump: tcp refused %llu",
+		       r ? (unsigned long long)r->refused : 0ULL);
 	r = find(v, n, IPPROTO_UDP, 29130);
-	CHECK(r && r->refused == 3, "dump: udp refused %llu",
-	      r ? (unsigned long long)r->refused : 0ULL);
+	ASSERT_TRUE(r && r->refused == 3)
+		TH_LOG("dump: udp refused %llu",
+		       r ? (unsigned long long)r->refused : 0ULL);
 	close(fd);
-	return 0;
 }
 
 /* ---- notifications ---- */
 
 /* The next notification is cmd for this block, never with a token. */
-static int expect_event(int fd, int cmd, int reason, int proto,
-			uint16_t first, uint16_t n, int kind,
-			struct nl_resv *out)
+static const char *event_mismatch(int fd, int cmd, int reason, int proto,
+				  uint16_t first, uint16_t n, int kind,
+				  struct nl_resv *out)
 {
 	struct nl_resv ev;
 	int ret = nl_next_event(fd, &fam, &ev, EVENT_MS);
 
-	CHECK(ret == 1, "no %s notification for %u (%d)",
-	      cmd == PORTRES_CMD_NEW ? "NEW" : "DEL", first, ret);
-	CHECK(ev.cmd == cmd, "command %d, expected %d (block %u)", ev.cmd, cmd,
-	      ev.first);
-	CHECK(ev.protocol == proto && ev.first == first &&
-	      ev.last == first + n - 1 && ev.count == n && ev.kind == kind,
-	      "event for %u %u-%u kind %u", ev.protocol, ev.first, ev.last,
-	      ev.kind);
-	CHECK(!NL_HAS(&ev, PORTRES_A_TOKEN), "a token in a notification");
-	CHECK(!NL_HAS(&ev, PORTRES_A_IN_USE), "in_use in a notification");
-	CHECK(NL_HAS(&ev, PORTRES_A_UID) && NL_HAS(&ev, PORTRES_A_REFUSED),
-	      "uid or refused missing");
+	WHY(ret == 1, "no %s notification for %u (%d)",
+	    cmd == PORTRES_CMD_NEW ? "NEW" : "DEL", first, ret);
+	WHY(ev.cmd == cmd, "command %d, expected %d (block %u)", ev.cmd, cmd,
+	    ev.first);
+	WHY(ev.protocol == proto && ev.first == first &&
+	    ev.last == first + n - 1 && ev.count == n && ev.kind == kind,
+	    "event for %u %u-%u kind %u", ev.protocol, ev.first, ev.last,
+	    ev.kind);
+	WHY(!NL_HAS(&ev, PORTRES_A_TOKEN), "a token in a notification");
+	WHY(!NL_HAS(&ev, PORTRES_A_IN_USE), "in_use in a notification");
+	WHY(NL_HAS(&ev, PORTRES_A_UID) && NL_HAS(&ev, PORTRES_A_REFUSED),
+	    "uid or refused missing");
 	if (cmd == PORTRES_CMD_DEL)
-		CHECK(NL_HAS(&ev, PORTRES_A_REASON) && ev.reason == reason,
-		      "reason %u, expected %d", ev.reason, reason);
+		WHY(NL_HAS(&ev, PORTRES_A_REASON) && ev.reason == reason,
+		    "reason %u, expected %d", ev.reason, reason);
 	else
-		CHECK(!NL_HAS(&ev, PORTRES_A_REASON), "NEW with a reason");
+		WHY(!NL_HAS(&ev, PORTRES_A_REASON), "NEW with a reason");
 	if (kind == PORTRES_KIND_RUNTIME)
-		CHECK(NL_HAS(&ev, PORTRES_A_PID) && ev.pid == (uint32_t)getpid() &&
-		      !strcmp(ev.comm, "events"), "owner pid %u comm '%s'",
-		      ev.pid, ev.comm);
+		WHY(NL_HAS(&ev, PORTRES_A_PID) && ev.pid == (uint32_t)getpid() &&
+		    !strcmp(ev.comm, "events"), "owner pid %u comm '%s'",
+		    ev.pid, ev.comm);
 	if (out)
 		*out = ev;
-	return 0;
+	return NULL;
 }
 
-static int expect_quiet(int fd)
+static const char *quiet_mismatch(int fd)
 {
 	struct nl_resv ev;
 	int ret = nl_next_event(fd, &fam, &ev, QUIET_MS);
 
-	CHECK(ret == 0, "unexpected notification (%d): cmd %d block %u", ret,
-	      ev.cmd, ev.first);
-	return 0;
+	WHY(ret == 0, "unexpected notification (%d): cmd %d block %u", ret,
+	    ev.cmd, ev.first);
+	return NULL;
 }
 
-static int notify_release(void)
+TEST_F(events, notify_release)
 {
 	int fd = xlistener_nl(), t = xsock(AF_INET, IPPROTO_TCP);
 	uint64_t tok = xacquire(t, 29140, 3, NULL);
 
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_NEW, 0, IPPROTO_TCP, 29140, 3,
-				PORTRES_KIND_RUNTIME, NULL));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_NEW, 0, IPPROTO_TCP, 29140,
+				     3, PORTRES_KIND_RUNTIME, NULL));
 	xrelease(t, tok);
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_DEL, PORTRES_REASON_RELEASE,
-				IPPROTO_TCP, 29140, 3, PORTRES_KIND_RUNTIME, NULL));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_DEL, PORTRES_REASON_RELEASE,
+				     IPPROTO_TCP, 29140, 3, PORTRES_KIND_RUNTIME,
+				     NULL));
 	close(t);
-	CHECK_PASS(expect_quiet(fd));
+	ASSERT_NO_WHY(quiet_mismatch(fd));
 	close(fd);
-	return 0;
 }
 
-static int notify_close(void)
+TEST_F(events, notify_close)
 {
 	int fd = xlistener_nl(), u = xsock(AF_INET6, IPPROTO_UDP), o;
 	struct nl_resv ev;
 
 	xacquire(u, 29150, 2, NULL);
 	xacquire(u, 29160, 1, NULL);
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_NEW, 0, IPPROTO_UDP, 29150, 2,
-				PORTRES_KIND_RUNTIME, NULL));
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_NEW, 0, IPPROTO_UDP, 29160, 1,
-				PORTRES_KIND_RUNTIME, NULL));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_NEW, 0, IPPROTO_UDP, 29150,
+				     2, PORTRES_KIND_RUNTIME, NULL));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_NEW, 0, IPPROTO_UDP, 29160,
+				     1, PORTRES_KIND_RUNTIME, NULL));
 	o = xsock(AF_INET, IPPROTO_UDP);
-	CHECK_ERR(bind_port(o, 29160), -EACCES);
+	ASSERT_ERRNO(bind_port(o, 29160), -EACCES);
 	close(o);
 	close(u);
 	/* Both end, in either order; the refusal is in the last count. */
 	for (int i = 0; i < 2; i++) {
-		CHECK(nl_next_event(fd, &fam, &ev, EVENT_MS) == 1, "no DEL");
-		CHECK(ev.cmd == PORTRES_CMD_DEL && ev.reason == PORTRES_REASON_CLOSE,
-		      "cmd %d reason %u", ev.cmd, ev.reason);
-		CHECK(ev.first == 29150 || ev.first == 29160, "DEL of %u", ev.first);
-		CHECK(ev.refused == (ev.first == 29160), "refused %llu",
-		      (unsigned long long)ev.refused);
+		ASSERT_EQ(1, nl_next_event(fd, &fam, &ev, EVENT_MS))
+			TH_LOG("no DEL");
+		ASSERT_TRUE(ev.cmd == PORTRES_CMD_DEL &&
+			    ev.reason == PORTRES_REASON_CLOSE)
+			TH_LOG("cmd %d reason %u", ev.cmd, ev.reason);
+		ASSERT_TRUE(ev.first == 29150 || ev.first == 29160)
+			TH_LOG("DEL of %u", ev.first);
+		ASSERT_EQ(ev.first == 29160, ev.refused)
+			TH_LOG("refused %llu", (unsigned long long)ev.refused);
 	}
-	CHECK_PASS(expect_quiet(fd));
+	ASSERT_NO_WHY(quiet_mismatch(fd));
 	close(fd);
-	return 0;
 }
 
-static int notify_delete(void)
+TEST_F(events, notify_delete)
 {
 	int fd = xlistener_nl(), ctl = xctl_open();
 	struct nl_resv ev;
 	uint64_t tok;
 
-	persist_cleanup_at_exit(29100, 29299);
-	CHECK_OK(pcreate(ctl, IPPROTO_TCP, 29170, 4, ANY_ID, 100, &tok));
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_NEW, 0, IPPROTO_TCP, 29170, 4,
-				PORTRES_KIND_PERSISTENT, &ev));
-	CHECK(!NL_HAS(&ev, PORTRES_A_ALLOWED_UID) && ev.allowed_gid == 100 &&
-	      !NL_HAS(&ev, PORTRES_A_PID) && !NL_HAS(&ev, PORTRES_A_COMM),
-	      "persistent NEW: has %#x gid %u", ev.has, ev.allowed_gid);
-	CHECK_OK(pdelete(ctl, IPPROTO_TCP, 29170, 4));
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_DEL, PORTRES_REASON_DELETE,
-				IPPROTO_TCP, 29170, 4, PORTRES_KIND_PERSISTENT,
-				&ev));
-	CHECK(ev.allowed_gid == 100, "persistent DEL: gid %u", ev.allowed_gid);
+	ASSERT_OK(pcreate(ctl, IPPROTO_TCP, 29170, 4, ANY_ID, 100, &tok));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_NEW, 0, IPPROTO_TCP, 29170,
+				     4, PORTRES_KIND_PERSISTENT, &ev));
+	ASSERT_TRUE(!NL_HAS(&ev, PORTRES_A_ALLOWED_UID) && ev.allowed_gid == 100 &&
+		    !NL_HAS(&ev, PORTRES_A_PID) && !NL_HAS(&ev, PORTRES_A_COMM))
+		TH_LOG("persistent NEW: has %#x gid %u", ev.has, ev.allowed_gid);
+	ASSERT_OK(pdelete(ctl, IPPROTO_TCP, 29170, 4));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_DEL, PORTRES_REASON_DELETE,
+				     IPPROTO_TCP, 29170, 4,
+				     PORTRES_KIND_PERSISTENT, &ev));
+	ASSERT_EQ(100, ev.allowed_gid) TH_LOG("persistent DEL");
 	/* A failed create and a failed delete say nothing. */
-	CHECK_OK(pcreate(ctl, IPPROTO_UDP, 29175, 1, ANY_ID, ANY_ID, &tok));
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_NEW, 0, IPPROTO_UDP, 29175, 1,
-				PORTRES_KIND_PERSISTENT, NULL));
-	CHECK_ERR(pcreate(ctl, IPPROTO_UDP, 29175, 1, ANY_ID, ANY_ID, &tok),
-		  -EADDRINUSE);
-	CHECK_ERR(pdelete(ctl, IPPROTO_UDP, 29175, 2), -ENOENT);
-	CHECK_PASS(expect_quiet(fd));
-	CHECK_OK(pdelete(ctl, IPPROTO_UDP, 29175, 1));
-	CHECK_PASS(expect_event(fd, PORTRES_CMD_DEL, PORTRES_REASON_DELETE,
-				IPPROTO_UDP, 29175, 1, PORTRES_KIND_PERSISTENT,
-				NULL));
+	ASSERT_OK(pcreate(ctl, IPPROTO_UDP, 29175, 1, ANY_ID, ANY_ID, &tok));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_NEW, 0, IPPROTO_UDP, 29175,
+				     1, PORTRES_KIND_PERSISTENT, NULL));
+	ASSERT_ERRNO(pcreate(ctl, IPPROTO_UDP, 29175, 1, ANY_ID, ANY_ID, &tok),
+		     -EADDRINUSE);
+	ASSERT_ERRNO(pdelete(ctl, IPPROTO_UDP, 29175, 2), -ENOENT);
+	ASSERT_NO_WHY(quiet_mismatch(fd));
+	ASSERT_OK(pdelete(ctl, IPPROTO_UDP, 29175, 1));
+	ASSERT_NO_WHY(event_mismatch(fd, PORTRES_CMD_DEL, PORTRES_REASON_DELETE,
+				     IPPROTO_UDP, 29175, 1,
+				     PORTRES_KIND_PERSISTENT, NULL));
 	close(ctl);
 	close(fd);
-	return 0;
 }
 
 /*
- * Notifications go to the reservation's namespace only: a listener in a
- * new namespace hears its own reservation, the initial one does not; a
- * dump there shows only that namespace's.
+ * Notifications go to the reservation's namespace only: a listener in
+ * another new namespace hears its own reservation, the test's namespace
+ * does not; a dump there shows only that namespace's.
  */
 static int in_netns(void *arg)
 {
 	struct nl_resv v[MAX_RESV];
+	const char *w;
 	int fd, t, n;
 
 	(void)arg;
@@ -433,27 +452,32 @@ static int in_netns(void *arg)
 	fd = xlistener_nl();
 	t = xsock(AF_INET, IPPROTO_TCP);
 	xacquire(t, 29180, 1, NULL);
-	if (expect_event(fd, PORTRES_CMD_NEW, 0, IPPROTO_TCP, 29180, 1,
-			 PORTRES_KIND_RUNTIME, NULL))
+	w = event_mismatch(fd, PORTRES_CMD_NEW, 0, IPPROTO_TCP, 29180, 1,
+			   PORTRES_KIND_RUNTIME, NULL);
+	if (w) {
+		diag("in the new namespace: %s", w);
 		return -EPROTO;
+	}
 	n = nl_dump(fd, &fam, v, MAX_RESV);
 	if (n != 1 || v[0].first != 29180)
 		return -EXDEV;
 	close(t);
-	if (expect_event(fd, PORTRES_CMD_DEL, PORTRES_REASON_CLOSE, IPPROTO_TCP,
-			 29180, 1, PORTRES_KIND_RUNTIME, NULL))
+	w = event_mismatch(fd, PORTRES_CMD_DEL, PORTRES_REASON_CLOSE,
+			   IPPROTO_TCP, 29180, 1, PORTRES_KIND_RUNTIME, NULL);
+	if (w) {
+		diag("in the new namespace: %s", w);
 		return -EPROTO;
+	}
 	return 0;
 }
 
-static int notify_stays_in_its_netns(void)
+TEST_F(events, notify_stays_in_its_netns)
 {
 	int fd = xlistener_nl();
 
-	CHECK_OK(child_run(in_netns, NULL));
-	CHECK_PASS(expect_quiet(fd));
+	ASSERT_OK(child_run(in_netns, NULL));
+	ASSERT_NO_WHY(quiet_mismatch(fd));
 	close(fd);
-	return 0;
 }
 
 /* ---- tracepoints ---- */
@@ -484,16 +508,12 @@ static const char *trace_read(void)
 }
 
 /* One line of the trace with this event and these fields. */
-static int traced(const char *event, const char *fields)
-{
-	char want[512];
-
-	snprintf(want, sizeof(want), "%s: %s", event, fields);
-	if (strstr(trace_read(), want))
-		return 0;
-	tap_diag("not traced: '%s'", want);
-	return -1;
-}
+#define ASSERT_TRACED(event, fields) do {				\
+	char __want[512];						\
+	snprintf(__want, sizeof(__want), "%s: %s", event, fields);	\
+	ASSERT_NE(NULL, strstr(trace_read(), __want))			\
+		TH_LOG("not traced: '%s'", __want);			\
+} while (0)
 
 /*
  * A persistent reservation in a namespace of its own: it outlives the
@@ -513,7 +533,21 @@ static int netns_child(void *arg)
 	return pcreate(ctl, IPPROTO_UDP, 29190, 2, ANY_ID, ANY_ID, &tok);
 }
 
-static int tracepoints_tell_who_and_why(void)
+/* The portres events are global: the teardown turns them off, whatever happened. */
+FIXTURE(tracepoints) {};
+
+FIXTURE_SETUP(tracepoints)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+}
+
+FIXTURE_TEARDOWN_PARENT(tracepoints)
+{
+	file_write(TRACEFS "/events/portres/enable", "0");
+	portres_teardown(_metadata);
+}
+
+TEST_F(tracepoints, tell_who_and_why)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP), a, o, ctl = xctl_open();
 	unsigned int ns = netns_inode(), *child_ns = shared_page();
@@ -521,9 +555,8 @@ static int tracepoints_tell_who_and_why(void)
 	char f[256];
 	uint64_t tok;
 
-	CHECK(!access(TRACEFS "/events/portres/portres_bind_refused", F_OK),
-	      "no " TRACEFS "/events/portres/portres_bind_refused");
-	persist_cleanup_at_exit(29100, 29299);
+	ASSERT_EQ(0, access(TRACEFS "/events/portres/portres_bind_refused", F_OK))
+		TH_LOG("no " TRACEFS "/events/portres/portres_bind_refused");
 	trace_write("events/portres/enable", "1");
 	trace_write("trace", "");
 
@@ -531,27 +564,27 @@ static int tracepoints_tell_who_and_why(void)
 	a = xsock(AF_INET, IPPROTO_TCP);
 	xassociate(a, tok);
 	o = xsock(AF_INET6, IPPROTO_TCP);
-	CHECK_ERR(bind_port(o, 29201), -EACCES);
+	ASSERT_ERRNO(bind_port(o, 29201), -EACCES);
 	xrelease(t, tok);
 	xacquire(t, 29210, 1, NULL);
 	close(t);
-	CHECK_OK(pcreate(ctl, IPPROTO_UDP, 29220, 3, ANY_ID, ANY_ID, &tok));
-	CHECK_OK(pdelete(ctl, IPPROTO_UDP, 29220, 3));
-	CHECK_OK(child_run(netns_child, child_ns));
+	ASSERT_OK(pcreate(ctl, IPPROTO_UDP, 29220, 3, ANY_ID, ANY_ID, &tok));
+	ASSERT_OK(pdelete(ctl, IPPROTO_UDP, 29220, 3));
+	ASSERT_OK(child_run(netns_child, child_ns));
 
 	snprintf(f, sizeof(f), "netns=%u pid=%d comm=events protocol=tcp ports=29200-29201 kind=runtime uid=0", ns, pid);
-	CHECK_PASS(traced("portres_acquire", f));
-	CHECK_PASS(traced("portres_associate", f));
+	ASSERT_TRACED("portres_acquire", f);
+	ASSERT_TRACED("portres_associate", f);
 	snprintf(f, sizeof(f), "netns=%u pid=%d comm=events protocol=tcp port=29201 errno=13 ports=29200-29201 kind=runtime", ns, pid);
-	CHECK_PASS(traced("portres_bind_refused", f));
+	ASSERT_TRACED("portres_bind_refused", f);
 	snprintf(f, sizeof(f), "netns=%u pid=%d comm=events protocol=tcp ports=29200-29201 kind=runtime reason=release refused=1", ns, pid);
-	CHECK_PASS(traced("portres_release", f));
+	ASSERT_TRACED("portres_release", f);
 	snprintf(f, sizeof(f), "netns=%u pid=%d comm=events protocol=tcp ports=29210-29210 kind=runtime reason=close refused=0", ns, pid);
-	CHECK_PASS(traced("portres_release", f));
+	ASSERT_TRACED("portres_release", f);
 	snprintf(f, sizeof(f), "netns=%u pid=%d comm=events protocol=udp ports=29220-29222 kind=persistent uid=0", ns, pid);
-	CHECK_PASS(traced("portres_acquire", f));
+	ASSERT_TRACED("portres_acquire", f);
 	snprintf(f, sizeof(f), "netns=%u pid=%d comm=events protocol=udp ports=29220-29222 kind=persistent reason=delete refused=0", ns, pid);
-	CHECK_PASS(traced("portres_release", f));
+	ASSERT_TRACED("portres_release", f);
 	/* The namespace goes in a kernel worker, some time after its last user. */
 	snprintf(f, sizeof(f), "portres_release: netns=%u ", *child_ns);
 	for (int i = 0; i < 100; i++) {
@@ -561,58 +594,46 @@ static int tracepoints_tell_who_and_why(void)
 		     line = strtok_r(NULL, "\n", &save)) {
 			if (!strstr(line, f))
 				continue;
-			CHECK(strstr(line, "protocol=udp ports=29190-29191 kind=persistent reason=netns refused=0"),
-			      "namespace exit traced as '%s'", line);
-			trace_write("events/portres/enable", "0");
+			ASSERT_NE(NULL, strstr(line, "protocol=udp ports=29190-29191 kind=persistent reason=netns refused=0"))
+				TH_LOG("namespace exit traced as '%s'", line);
 			close(a);
 			close(o);
 			close(ctl);
-			return 0;
+			return;
 		}
 		usleep(100 * 1000);
 	}
-	CHECK(0, "no portres_release with reason=netns for namespace %u", *child_ns);
-	return 0;
+	ASSERT_TRUE(0) TH_LOG("no portres_release with reason=netns for namespace %u",
+			      *child_ns);
 }
 
 /* ---- unload ---- */
 
+/* The module's parameters as the guest loaded it, before any test. */
 static char module_params[1024];
 
-static void read_module_params(void)
+static void __attribute__((constructor)) save_module_params(void)
 {
-	DIR *d = opendir("/sys/module/portres/parameters");
-	struct dirent *e;
-	size_t len = 0;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[512], val[256];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/module/portres/parameters/%s",
-			 e->d_name);
-		if (!file_read(path, val, sizeof(val)))
-			len += snprintf(module_params + len,
-					sizeof(module_params) - len, "%s%s=%s",
-					len ? " " : "", e->d_name, val);
-	}
-	closedir(d);
+	if (module_params_read(module_params, sizeof(module_params)))
+		die("cannot read the module parameters");
 }
 
-static int load_module(void)
-{
-	const char *ko = getenv("PORTRES_KO") ?: "/portres.ko";
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), err = 0;
+/*
+ * init_net: unloading the module is global. The teardown loads it back if
+ * the test failed without doing so, for the tests that come after.
+ */
+FIXTURE(unload) {};
 
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, module_params, 0))
-		err = -errno;
-	close(fd);
-	return err;
+FIXTURE_SETUP(unload)
+{
+	portres_setup(_metadata, PORTRES_INIT_NET);
+}
+
+FIXTURE_TEARDOWN_PARENT(unload)
+{
+	if (!module_loaded() && load_module(module_params))
+		TH_LOG("cannot load the module again");
+	portres_teardown(_metadata);
 }
 
 /*
@@ -620,7 +641,7 @@ static int load_module(void)
  * before the family is gone (the listener reads them afterwards), and no
  * other. Then the module comes back.
  */
-static int unload_announces_every_end(void)
+TEST_F(unload, announces_every_end)
 {
 	int fd = xlistener_nl(), ctl = xctl_open(), t, u, chk;
 	bool seen[3] = { false };
@@ -628,53 +649,38 @@ static int unload_announces_every_end(void)
 	uint64_t tok;
 	int ret, i;
 
-	read_module_params();
 	t = xsock(AF_INET, IPPROTO_TCP);
 	u = xsock(AF_INET, IPPROTO_UDP);
 	xacquire(t, 29250, 2, NULL);
 	xacquire(u, 29260, 1, NULL);
-	CHECK_OK(pcreate(ctl, IPPROTO_TCP, 29270, 5, ANY_ID, ANY_ID, &tok));
+	ASSERT_OK(pcreate(ctl, IPPROTO_TCP, 29270, 5, ANY_ID, ANY_ID, &tok));
 	close(ctl);
 	for (i = 0; i < 3; i++)
-		CHECK(nl_next_event(fd, &fam, &ev, EVENT_MS) == 1 &&
-		      ev.cmd == PORTRES_CMD_NEW, "NEW %d missing", i);
-	CHECK_OK(syscall(SYS_delete_module, "portres", O_NONBLOCK) ? -errno : 0);
+		ASSERT_TRUE(nl_next_event(fd, &fam, &ev, EVENT_MS) == 1 &&
+			    ev.cmd == PORTRES_CMD_NEW) TH_LOG("NEW %d missing", i);
+	ASSERT_OK(unload_module());
 	for (i = 0; i < 3; i++) {
 		ret = nl_next_event(fd, &fam, &ev, EVENT_MS);
-		CHECK(ret == 1, "DEL %d of 3 missing after unload (%d)", i, ret);
-		CHECK(ev.cmd == PORTRES_CMD_DEL && ev.reason == PORTRES_REASON_UNLOAD,
-		      "cmd %d reason %u", ev.cmd, ev.reason);
-		CHECK(!NL_HAS(&ev, PORTRES_A_TOKEN), "a token in a notification");
-		CHECK(ev.first == 29250 || ev.first == 29260 || ev.first == 29270,
-		      "DEL of %u", ev.first);
+		ASSERT_EQ(1, ret)
+			TH_LOG("DEL %d of 3 missing after unload (%d)", i, ret);
+		ASSERT_TRUE(ev.cmd == PORTRES_CMD_DEL &&
+			    ev.reason == PORTRES_REASON_UNLOAD)
+			TH_LOG("cmd %d reason %u", ev.cmd, ev.reason);
+		ASSERT_FALSE(NL_HAS(&ev, PORTRES_A_TOKEN))
+			TH_LOG("a token in a notification");
+		ASSERT_TRUE(ev.first == 29250 || ev.first == 29260 ||
+			    ev.first == 29270) TH_LOG("DEL of %u", ev.first);
 		chk = ev.first == 29250 ? 0 : ev.first == 29260 ? 1 : 2;
-		CHECK(!seen[chk], "two DELs for %u", ev.first);
+		ASSERT_FALSE(seen[chk]) TH_LOG("two DELs for %u", ev.first);
 		seen[chk] = true;
 	}
-	CHECK_PASS(expect_quiet(fd));
+	ASSERT_NO_WHY(quiet_mismatch(fd));
 	close(t);
 	close(u);
-	CHECK_ERR(nl_resolve(fd, &fam), -ENOENT);
-	CHECK_OK(load_module());
-	CHECK_OK(nl_resolve(fd, &fam));
+	ASSERT_ERRNO(nl_resolve(fd, &fam), -ENOENT);
+	ASSERT_OK(load_module(module_params));
+	ASSERT_OK(nl_resolve(fd, &fam));
 	close(fd);
-	return 0;
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		TAP_TEST(family_is_registered),
-		TAP_TEST(dump_has_every_field_of_proc),
-		TAP_TEST(dump_has_no_tokens_for_others),
-		TAP_TEST(counter_counts_outsider_binds),
-		TAP_TEST(notify_release),
-		TAP_TEST(notify_close),
-		TAP_TEST(notify_delete),
-		TAP_TEST(notify_stays_in_its_netns),
-		TAP_TEST(tracepoints_tell_who_and_why),
-		TAP_TEST(unload_announces_every_end),
-	};
-
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

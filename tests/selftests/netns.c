@@ -5,7 +5,12 @@
  * has its own ip_local_reserved_ports bits, and a namespace that goes away
  * with live reservations takes them with it without harm.
  *
- * Ports used: 24000-24999.
+ * Each test makes the other namespaces it is about itself (unshare() in a
+ * child or a thread) and compares them with the namespace the test began
+ * in. That one is, per variant, init_net (as before the harness: the
+ * namespace the system's own ports live in, which the module sets up at
+ * load time) or a fresh one of the test's own (two namespaces that both
+ * come and go while the module is loaded).
  */
 #include <netinet/in.h>
 #include <pthread.h>
@@ -14,7 +19,35 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
+
+FIXTURE(netns) {};
+
+FIXTURE_VARIANT(netns) {
+	enum portres_ns ns;	/* where the test begins */
+};
+
+/*
+ * init_net on purpose: reservations there against those of a namespace
+ * made later. Every test cleans up after itself (runtime reservations only).
+ */
+FIXTURE_VARIANT_ADD(netns, from_init_net) {
+	.ns = PORTRES_INIT_NET,
+};
+
+FIXTURE_VARIANT_ADD(netns, from_own_netns) {
+	.ns = PORTRES_NETNS,
+};
+
+FIXTURE_SETUP(netns)
+{
+	portres_setup(_metadata, variant->ns);
+}
+
+FIXTURE_TEARDOWN_PARENT(netns)
+{
+	portres_teardown(_metadata);
+}
 
 static void xunshare_net(void)
 {
@@ -23,6 +56,7 @@ static void xunshare_net(void)
 }
 
 struct ns_arg {
+	int rt, ru;		/* the acquiring sockets, in the test's netns */
 	uint64_t tcp_token;
 	uint64_t udp_token;
 	int assoc_err[2];
@@ -45,36 +79,39 @@ static void try_tokens_in_new_netns(struct ns_arg *a)
 	close(u);
 }
 
+/* A TCP and a UDP reservation of port and port + 1. */
+static void acquire_tcp_udp(struct ns_arg *a, uint16_t port)
+{
+	a->rt = xsock(AF_INET, IPPROTO_TCP);
+	a->ru = xsock(AF_INET, IPPROTO_UDP);
+	a->tcp_token = xacquire(a->rt, port, 2, NULL);
+	a->udp_token = xacquire(a->ru, port, 2, NULL);
+}
+
 static void *netns_thread(void *p)
 {
 	try_tokens_in_new_netns(p);
 	return NULL;
 }
 
-static int token_is_enoent_in_other_netns_same_process(void)
+TEST_F(netns, token_is_enoent_in_other_netns_same_process)
 {
-	int rt = xsock(AF_INET, IPPROTO_TCP);
-	int ru = xsock(AF_INET, IPPROTO_UDP);
-	struct ns_arg a = {
-		.tcp_token = xacquire(rt, 24000, 2, NULL),
-		.udp_token = xacquire(ru, 24000, 2, NULL),
-	};
+	struct ns_arg a;
 	pthread_t th;
 
+	acquire_tcp_udp(&a, 24000);
 	/* A thread: same process, so only the namespace differs. */
-	CHECK(pthread_create(&th, NULL, netns_thread, &a) == 0,
-	      "pthread_create");
+	ASSERT_EQ(0, pthread_create(&th, NULL, netns_thread, &a));
 	pthread_join(th, NULL);
-	CHECK_ERR(a.assoc_err[0], -ENOENT);
-	CHECK_ERR(a.assoc_err[1], -ENOENT);
-	CHECK_ERR(a.release_err[0], -ENOENT);
-	CHECK_ERR(a.release_err[1], -ENOENT);
+	ASSERT_ERRNO(a.assoc_err[0], -ENOENT);
+	ASSERT_ERRNO(a.assoc_err[1], -ENOENT);
+	ASSERT_ERRNO(a.release_err[0], -ENOENT);
+	ASSERT_ERRNO(a.release_err[1], -ENOENT);
 	/* Nothing happened to the reservations here. */
-	CHECK_OK(release(rt, a.tcp_token));
-	CHECK_OK(release(ru, a.udp_token));
-	close(rt);
-	close(ru);
-	return 0;
+	ASSERT_OK(release(a.rt, a.tcp_token));
+	ASSERT_OK(release(a.ru, a.udp_token));
+	close(a.rt);
+	close(a.ru);
 }
 
 static int tokens_in_netns_child(void *p)
@@ -92,19 +129,14 @@ static int tokens_in_netns_child(void *p)
 	return -ENOENT;
 }
 
-static int token_is_enoent_in_netns_child(void)
+TEST_F(netns, token_is_enoent_in_netns_child)
 {
-	int rt = xsock(AF_INET, IPPROTO_TCP);
-	int ru = xsock(AF_INET, IPPROTO_UDP);
-	struct ns_arg a = {
-		.tcp_token = xacquire(rt, 24002, 2, NULL),
-		.udp_token = xacquire(ru, 24002, 2, NULL),
-	};
+	struct ns_arg a;
 
-	CHECK_ERR(child_run(tokens_in_netns_child, &a), -ENOENT);
-	close(rt);
-	close(ru);
-	return 0;
+	acquire_tcp_udp(&a, 24002);
+	ASSERT_ERRNO(child_run(tokens_in_netns_child, &a), -ENOENT);
+	close(a.rt);
+	close(a.ru);
 }
 
 static int bind_and_check_bitmap_in_new_netns(void *arg)
@@ -116,7 +148,7 @@ static int bind_and_check_bitmap_in_new_netns(void *arg)
 	xunshare_net();
 	xreserved_ports_read(&ps);
 	if (portset_test(&ps, 24010) || portset_test(&ps, 24011)) {
-		tap_diag("parent's reserved ports set in a new namespace");
+		diag("parent's reserved ports set in a new namespace");
 		return -EEXIST;
 	}
 	t = xsock(AF_INET, IPPROTO_TCP);
@@ -129,7 +161,7 @@ static int bind_and_check_bitmap_in_new_netns(void *arg)
 	return err;
 }
 
-static int reserved_port_is_bindable_in_other_netns(void)
+TEST_F(netns, reserved_port_is_bindable_in_other_netns)
 {
 	int rt = xsock(AF_INET, IPPROTO_TCP);
 	int ru = xsock(AF_INET, IPPROTO_UDP);
@@ -137,12 +169,11 @@ static int reserved_port_is_bindable_in_other_netns(void)
 
 	xacquire(rt, 24010, 2, NULL);
 	xacquire(ru, 24010, 2, NULL);
-	CHECK_ERR(bind_port(fd, 24010), -EACCES);	/* here it is reserved */
-	CHECK_OK(child_run(bind_and_check_bitmap_in_new_netns, NULL));
+	ASSERT_ERRNO(bind_port(fd, 24010), -EACCES);	/* here it is reserved */
+	ASSERT_OK(child_run(bind_and_check_bitmap_in_new_netns, NULL));
 	close(rt);
 	close(ru);
 	close(fd);
-	return 0;
 }
 
 static int reserve_in_new_netns(void *p)
@@ -159,7 +190,7 @@ static int reserve_in_new_netns(void *p)
 	xacquire(u, 24020, 2, NULL);
 	xreserved_ports_read(&ps);
 	if (!portset_test(&ps, 24020) || !portset_test(&ps, 24021)) {
-		tap_diag("reservation missing from the namespace's own bitmap");
+		diag("reservation missing from the namespace's own bitmap");
 		return -ENOENT;
 	}
 	hs_post(h->to_parent[1]);
@@ -167,7 +198,7 @@ static int reserve_in_new_netns(void *p)
 	return 0;
 }
 
-static int netns_reservation_does_not_affect_parent(void)
+TEST_F(netns, netns_reservation_does_not_affect_parent)
 {
 	struct hs h;
 	struct portset ps;
@@ -183,19 +214,18 @@ static int netns_reservation_does_not_affect_parent(void)
 	u = xsock(AF_INET6, IPPROTO_UDP);
 	r = xsock(AF_INET, IPPROTO_TCP);
 	xreserved_ports_read(&ps);
-	CHECK(!portset_test(&ps, 24020),
-	      "child namespace's reservation shows in the parent's bitmap");
-	CHECK_OK(bind_port(t, 24020));
-	CHECK_OK(bind_port(u, 24021));
-	CHECK_OK(acquire(r, 24022, 1, NULL));
+	ASSERT_FALSE(portset_test(&ps, 24020))
+		TH_LOG("child namespace's reservation shows in the parent's bitmap");
+	ASSERT_OK(bind_port(t, 24020));
+	ASSERT_OK(bind_port(u, 24021));
+	ASSERT_OK(acquire(r, 24022, 1, NULL));
 	close(t);
 	/* The same block can be reserved here at the same time. */
-	CHECK_OK(acquire(r, 24020, 2, NULL));
+	ASSERT_OK(acquire(r, 24020, 2, NULL));
 	hs_post(h.to_child[1]);
-	CHECK_OK(child_wait(pid));
+	ASSERT_OK(child_wait(pid));
 	close(u);
 	close(r);
-	return 0;
 }
 
 /* Leaves every kind of state behind in a namespace that then dies. */
@@ -230,20 +260,20 @@ static int reserve_and_exit_in_new_netns(void *arg)
 	return 0;	/* exit with everything still open */
 }
 
-static int netns_dying_with_live_reservations_is_clean(void)
+TEST_F(netns, netns_dying_with_live_reservations_is_clean)
 {
 	int i, t, u;
 
 	for (i = 0; i < 4; i++)
-		CHECK_OK(child_run(reserve_and_exit_in_new_netns, NULL));
+		ASSERT_OK(child_run(reserve_and_exit_in_new_netns, NULL))
+			TH_LOG("namespace %d", i);
 	/* Our namespace is untouched: the same blocks are all free here. */
 	t = xsock(AF_INET, IPPROTO_TCP);
 	u = xsock(AF_INET, IPPROTO_UDP);
-	CHECK_OK(acquire(t, 24030, 8, NULL));
-	CHECK_OK(acquire(u, 24030, 8, NULL));
+	ASSERT_OK(acquire(t, 24030, 8, NULL));
+	ASSERT_OK(acquire(u, 24030, 8, NULL));
 	close(t);
 	close(u);
-	return 0;
 }
 
 struct pass_arg {
@@ -275,7 +305,7 @@ static int acquire_and_pass_socket(void *p)
 	return 0;
 }
 
-static int reservation_socket_outliving_its_process_and_netns_owner(void)
+TEST_F(netns, reservation_socket_outliving_its_process_and_netns_owner)
 {
 	struct pass_arg a = { 0 };
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -287,35 +317,23 @@ static int reservation_socket_outliving_its_process_and_netns_owner(void)
 	struct cmsghdr *cm;
 	int sv[2], r;
 
-	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair");
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		TH_LOG("socketpair: %s", errname(errno));
 	a.sock = sv[1];
-	CHECK_OK(child_run(acquire_and_pass_socket, &a));
-	CHECK(recvmsg(sv[0], &msg, 0) == sizeof(a.token), "recvmsg: %s",
-	      strerror(errno));
+	ASSERT_OK(child_run(acquire_and_pass_socket, &a));
+	ASSERT_EQ(sizeof(a.token), recvmsg(sv[0], &msg, 0))
+		TH_LOG("recvmsg: %s", errname(errno));
 	cm = CMSG_FIRSTHDR(&msg);
-	CHECK(cm && cm->cmsg_type == SCM_RIGHTS, "no fd passed");
+	ASSERT_TRUE(cm && cm->cmsg_type == SCM_RIGHTS) TH_LOG("no fd passed");
 	memcpy(&r, CMSG_DATA(cm), sizeof(int));
 	/*
 	 * The acquiring process is gone, its namespace lives on through the
 	 * socket: the reservation still exists, but it is not ours.
 	 */
-	CHECK_ERR(release(r, a.token), -EPERM);
+	ASSERT_ERRNO(release(r, a.token), -EPERM);
 	close(r);	/* ends the reservation, then the namespace */
 	close(sv[0]);
 	close(sv[1]);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(token_is_enoent_in_other_netns_same_process),
-	TAP_TEST(token_is_enoent_in_netns_child),
-	TAP_TEST(reserved_port_is_bindable_in_other_netns),
-	TAP_TEST(netns_reservation_does_not_affect_parent),
-	TAP_TEST(netns_dying_with_live_reservations_is_clean),
-	TAP_TEST(reservation_socket_outliving_its_process_and_netns_owner),
-};
-
-int main(void)
-{
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

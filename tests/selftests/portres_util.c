@@ -3,6 +3,7 @@
  * Shared helpers of the portres selftests (see portres_util.h).
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -13,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -694,6 +696,62 @@ void hs_wait(int fd)
 
 	if (read(fd, &c, 1) != 1)
 		die("hand-shake: peer went away");
+}
+
+/* ---- conv2: module unload and load ---- */
+
+bool module_loaded(void)
+{
+	struct stat st;
+
+	return stat(MODULE_DIR, &st) == 0;
+}
+
+int module_params_read(char *buf, size_t size)
+{
+	DIR *d = opendir(MODULE_DIR "/parameters");
+	struct dirent *e;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		char path[512], val[256];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), MODULE_DIR "/parameters/%s",
+			 e->d_name);
+		if (file_read(path, val, sizeof(val)))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s=%s",
+				len ? " " : "", e->d_name, val);
+		if (len >= size) {
+			closedir(d);
+			return -E2BIG;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int unload_module(void)
+{
+	return syscall(SYS_delete_module, "portres", O_NONBLOCK) ? -errno : 0;
+}
+
+int load_module(const char *params)
+{
+	const char *ko = getenv("PORTRES_KO") ?: "/portres.ko";
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 /* ---- the state every test keeps ---- */

@@ -9,8 +9,7 @@
  * was; the harness then scans for leaks and splats. Prints what it covered.
  *
  * Time: PORTRES_STRESS_SECS (default 30) for the mixed test, half of it for
- * each of the two race tests. Ports used: 20000-24999 (specific blocks),
- * wildcard blocks in ip_local_port_range.
+ * each of the two race tests.
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -22,13 +21,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
 
 #define SPEC_BASE	20000
 #define SPEC_SPAN	5000
@@ -80,7 +77,7 @@ static void unexpected(const char *what, int err)
 	atomic_fetch_add(&sh->unexpected, 1);
 	if (!atomic_exchange(&sh->have_error, 1))
 		snprintf(sh->first_error, sizeof(sh->first_error),
-			 "%s: %s", what, tap_errname(-err));
+			 "%s: %s", what, errname(-err));
 }
 
 /* err is 0 or -errno; the errnos a racing operation may legitimately get. */
@@ -425,6 +422,16 @@ static void op_persist(struct thr *t)
 		close(fd);
 }
 
+/* The mix: each operation up to its percentile of rnd(t, 100). */
+static const struct {
+	unsigned int below;
+	void (*op)(struct thr *t);
+} mix[] = {
+	{ 18, op_acquire }, { 33, op_associate }, { 50, op_bind },
+	{ 60, op_connect }, { 68, op_outsider }, { 78, op_release },
+	{ 92, op_close }, { 95, op_fork }, { 97, op_netns }, { 100, op_persist },
+};
+
 static void *worker(void *arg)
 {
 	struct thr *t = arg;
@@ -433,28 +440,11 @@ static void *worker(void *arg)
 	for (i = 0; i < POOL; i++)
 		t->fd[i] = -1;
 	while (!atomic_load(&sh->stop)) {
-		unsigned int r = rnd(t, 100);
+		unsigned int r = rnd(t, 100), k = 0;
 
-		if (r < 18)
-			op_acquire(t);
-		else if (r < 33)
-			op_associate(t);
-		else if (r < 50)
-			op_bind(t);
-		else if (r < 60)
-			op_connect(t);
-		else if (r < 68)
-			op_outsider(t);
-		else if (r < 78)
-			op_release(t);
-		else if (r < 92)
-			op_close(t);
-		else if (r < 95)
-			op_fork(t);
-		else if (r < 97)
-			op_netns(t);
-		else
-			op_persist(t);
+		while (r >= mix[k].below)
+			k++;
+		mix[k].op(t);
 	}
 	for (i = 0; i < POOL; i++)
 		slot_close(t, i);
@@ -525,7 +515,7 @@ static int no_reservations(void)
 			return 0;
 		usleep(100000);
 	}
-	tap_diag("left over: %.300s", buf);
+	diag("left over: %.300s", buf);
 	return -EEXIST;
 }
 
@@ -545,20 +535,28 @@ static void report(const char *name, double secs)
 					" %s=%ld/%ld", op_names[i],
 					atomic_load(&sh->ok[i]), n);
 	}
-	tap_diag("%s: %ld operations in %.1f s, %ld processes, %ld reloads",
-		 name, total, secs, atomic_load(&sh->procs),
-		 atomic_load(&sh->reloads));
-	tap_diag("%s: succeeded/attempted:%s", name, line);
+	diag("%s: %ld operations in %.1f s, %ld processes, %ld reloads",
+	     name, total, secs, atomic_load(&sh->procs),
+	     atomic_load(&sh->reloads));
+	diag("%s: succeeded/attempted:%s", name, line);
 }
 
-static int mixed_processes_threads_forks_netns(void)
+/* Reservations of the test's own namespace (and of those it makes). */
+PORTRES_FIXTURE(stress, PORTRES_NETNS);
+
+/* A process that writes to a connection reset by a racing thread. */
+static void __attribute__((constructor)) ignore_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
+TEST_F_TIMEOUT(stress, mixed_processes_threads_forks_netns, stress_secs() + 120)
 {
 	struct portset before, after;
 	int secs = stress_secs(), i, st, bad = 0;
 	pid_t pids[NPROC];
 	double t0 = now();
 
-	alarm(secs + 120);
 	shared_init();
 	xreserved_ports_read(&before);
 	for (i = 0; i < NPROC; i++) {
@@ -576,65 +574,19 @@ static int mixed_processes_threads_forks_netns(void)
 		    WEXITSTATUS(st))
 			bad++;
 	report("mixed", now() - t0);
-	CHECK(!bad, "%d stress processes failed", bad);
-	CHECK(!atomic_load(&sh->unexpected), "%ld unexpected results, first: %s",
-	      atomic_load(&sh->unexpected), sh->first_error);
-	CHECK(atomic_load(&sh->ok[OP_ACQUIRE]) > 0, "no acquire succeeded");
-	CHECK(atomic_load(&sh->ok[OP_BIND]) > 0, "no bind succeeded");
-	CHECK(atomic_load(&sh->ok[OP_NETNS]) > 0, "no namespace child ran");
-	CHECK_OK(no_reservations());
+	ASSERT_EQ(0, bad) TH_LOG("%d stress processes failed", bad);
+	ASSERT_EQ(0, atomic_load(&sh->unexpected))
+		TH_LOG("unexpected results, first: %s", sh->first_error);
+	ASSERT_LT(0, atomic_load(&sh->ok[OP_ACQUIRE])) TH_LOG("no acquire succeeded");
+	ASSERT_LT(0, atomic_load(&sh->ok[OP_BIND])) TH_LOG("no bind succeeded");
+	ASSERT_LT(0, atomic_load(&sh->ok[OP_NETNS])) TH_LOG("no namespace child ran");
+	ASSERT_OK(no_reservations());
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "ip_local_reserved_ports differs from before the stress");
-	return 0;
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("ip_local_reserved_ports differs from before the stress");
 }
 
 /* ---- unload and load while others bind and connect ---- */
-
-static char module_params[1024];
-
-static void read_module_params(void)
-{
-	static const char *const names[] = { "max_ports_per_user" };
-	size_t i, len = 0;
-
-	module_params[0] = 0;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		char path[256], val[64];
-
-		snprintf(path, sizeof(path), "/sys/module/portres/parameters/%s",
-			 names[i]);
-		if (!file_read(path, val, sizeof(val)))
-			len += snprintf(module_params + len,
-					sizeof(module_params) - len, "%s%s=%s",
-					len ? " " : "", names[i], val);
-	}
-}
-
-static bool module_loaded(void)
-{
-	struct stat st;
-
-	return !stat("/sys/module/portres", &st);
-}
-
-static int load_module(void)
-{
-	const char *ko = getenv("PORTRES_KO") ?: "/portres.ko";
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, module_params, 0))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int unload_module(void)
-{
-	return syscall(SYS_delete_module, "portres", O_NONBLOCK) ? -errno : 0;
-}
 
 static int reload_lport;
 
@@ -686,18 +638,22 @@ static void *reload_worker(void *arg)
 	return NULL;
 }
 
-static int unload_while_binding_and_connecting(void)
+/* init_net: unloading the module is global. */
+PORTRES_FIXTURE(reload, PORTRES_INIT_NET);
+
+TEST_F_TIMEOUT(reload, unload_while_binding_and_connecting,
+	       (stress_secs() + 1) / 2 + 180)
 {
 	int secs = (stress_secs() + 1) / 2, i, lfd, err;
 	struct portset before, after;
 	pthread_t th[NTHREAD], acc;
 	struct thr t[NTHREAD];
+	char params[1024];
 	double t0 = now();
 
-	alarm(secs + 180);
 	shared_init();
-	CHECK(module_loaded(), "portres not loaded");
-	read_module_params();
+	ASSERT_TRUE(module_loaded()) TH_LOG("portres not loaded");
+	ASSERT_OK(module_params_read(params, sizeof(params)));
 	xreserved_ports_read(&before);
 	lfd = xlistener(AF_INET6, 0);
 	reload_lport = local_port(lfd);
@@ -716,7 +672,7 @@ static int unload_while_binding_and_connecting(void)
 			break;
 		}
 		usleep(rand() % 100000);
-		err = load_module();
+		err = load_module(params);
 		if (err) {
 			unexpected("finit_module", err);
 			break;
@@ -730,17 +686,17 @@ static int unload_while_binding_and_connecting(void)
 	pthread_join(acc, NULL);
 	close(lfd);
 	if (!module_loaded())
-		CHECK_OK(load_module());
+		ASSERT_OK(load_module(params));
 	atomic_fetch_add(&sh->procs, 1);
 	report("unload", now() - t0);
-	CHECK_OK(no_reservations());
+	ASSERT_OK(no_reservations());
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "ip_local_reserved_ports differs after the reloads");
-	CHECK(!atomic_load(&sh->unexpected), "%ld unexpected results, first: %s",
-	      atomic_load(&sh->unexpected), sh->first_error);
-	CHECK(atomic_load(&sh->reloads) > 0, "the module was never reloaded");
-	return 0;
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("ip_local_reserved_ports differs after the reloads");
+	ASSERT_EQ(0, atomic_load(&sh->unexpected))
+		TH_LOG("unexpected results, first: %s", sh->first_error);
+	ASSERT_LT(0, atomic_load(&sh->reloads))
+		TH_LOG("the module was never reloaded");
 }
 
 /* ---- release racing with binds of associated sockets ---- */
@@ -779,14 +735,13 @@ static void *race_binder(void *arg)
 	}
 }
 
-static int release_while_binding(void)
+TEST_F_TIMEOUT(stress, release_while_binding, (stress_secs() + 1) / 2 + 120)
 {
 	int secs = (stress_secs() + 1) / 2, i, rounds = 0;
 	struct portset before, after;
 	double t0 = now();
 	pthread_t th;
 
-	alarm(secs + 120);
 	shared_init();
 	xreserved_ports_read(&before);
 	pthread_barrier_init(&race.go, NULL, 2);
@@ -822,25 +777,13 @@ static int release_while_binding(void)
 	pthread_barrier_wait(&race.go);
 	pthread_join(th, NULL);
 	report("release-race", now() - t0);
-	tap_diag("release-race: %d rounds", rounds);
-	CHECK(!atomic_load(&sh->unexpected), "%ld unexpected results, first: %s",
-	      atomic_load(&sh->unexpected), sh->first_error);
-	CHECK_OK(no_reservations());
+	diag("release-race: %d rounds", rounds);
+	ASSERT_EQ(0, atomic_load(&sh->unexpected))
+		TH_LOG("unexpected results, first: %s", sh->first_error);
+	ASSERT_OK(no_reservations());
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "ip_local_reserved_ports differs after the races");
-	return 0;
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("ip_local_reserved_ports differs after the races");
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		TAP_TEST(mixed_processes_threads_forks_netns),
-		TAP_TEST(release_while_binding),
-		TAP_TEST(unload_while_binding_and_connecting),
-	};
-
-	signal(SIGPIPE, SIG_IGN);
-	shared_init();
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN

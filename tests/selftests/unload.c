@@ -5,23 +5,16 @@
  * never been there: ip_local_reserved_ports as it was (administrator's bits
  * kept), every socket working, the ioctls giving ENOTTY. Runs last: it
  * unloads the module, loads it again from $PORTRES_KO (default /portres.ko)
- * with the parameters it had, and leaves it loaded.
- *
- * Ports used: 27000-27499, 27600-27999.
+ * with the parameters it had, and leaves it loaded. The tests run in this
+ * order and each one starts where the one before left the module.
  */
-#include <dirent.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "portres_util.h"
+#include "portres_test.h"
 
-#define MODULE_DIR	"/sys/module/portres"
 #define TCP_BLOCK	27000	/* 27000-27003, admin bit 27001 inside */
 #define UDP_BLOCK	27006	/* 27006-27009, admin bit 27010 next to it */
 #define ADMIN_FAR	27100
@@ -30,94 +23,54 @@
 /* "name=value ..." of the module as the harness loaded it. */
 static char module_params[1024];
 
-static bool module_loaded(void)
+/* Before the first test, while the module is as the guest loaded it. */
+static void __attribute__((constructor)) save_module_params(void)
 {
-	struct stat st;
-
-	return stat(MODULE_DIR, &st) == 0;
+	if (module_params_read(module_params, sizeof(module_params)))
+		die("cannot read the module parameters");
 }
 
-static void read_module_params(void)
-{
-	DIR *d = opendir(MODULE_DIR "/parameters");
-	struct dirent *e;
-	size_t len = 0;
+/*
+ * init_net: unloading the module is global, and the reserved-ports bitmap
+ * it must leave as it found it is init_net's (the administrator's).
+ */
+PORTRES_FIXTURE(unload, PORTRES_INIT_NET);
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[512], val[256];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), MODULE_DIR "/parameters/%s",
-			 e->d_name);
-		if (file_read(path, val, sizeof(val)))
-			continue;
-		len += snprintf(module_params + len, sizeof(module_params) - len,
-				"%s%s=%s", len ? " " : "", e->d_name, val);
-		if (len >= sizeof(module_params))
-			die("module parameters too long");
-	}
-	closedir(d);
-}
-
-static int unload_module(void)
-{
-	return syscall(SYS_delete_module, "portres", O_NONBLOCK) ? -errno : 0;
-}
-
-static int load_module(void)
-{
-	const char *ko = getenv("PORTRES_KO") ?: "/portres.ko";
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, module_params, 0))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int acquire_is_enotty(void)
+static void check_acquire_is_enotty(struct __test_metadata *_metadata)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int u = xsock(AF_INET6, IPPROTO_UDP);
 
-	CHECK_ERR(acquire(t, 27190, 1, NULL), -ENOTTY);
-	CHECK_ERR(acquire(u, 0, 1, NULL), -ENOTTY);
-	CHECK_ERR(associate(u, 1), -ENOTTY);
-	CHECK_ERR(release(t, 1), -ENOTTY);
+	ASSERT_ERRNO(acquire(t, 27190, 1, NULL), -ENOTTY);
+	ASSERT_ERRNO(acquire(u, 0, 1, NULL), -ENOTTY);
+	ASSERT_ERRNO(associate(u, 1), -ENOTTY);
+	ASSERT_ERRNO(release(t, 1), -ENOTTY);
 	close(t);
 	close(u);
-	return 0;
 }
 
-static int module_unloads_and_ioctls_give_enotty(void)
+TEST_F(unload, module_unloads_and_ioctls_give_enotty)
 {
 	struct portset before, after;
 
-	CHECK(module_loaded(), "portres is not loaded at the start");
+	ASSERT_TRUE(module_loaded()) TH_LOG("portres is not loaded at the start");
 	xreserved_ports_read(&before);
-	CHECK_OK(unload_module());
-	CHECK(!module_loaded(), MODULE_DIR " still there");
+	ASSERT_OK(unload_module());
+	ASSERT_FALSE(module_loaded()) TH_LOG(MODULE_DIR " still there");
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&before, &after, sizeof(before)),
-	      "ip_local_reserved_ports changed by an idle unload");
-	CHECK_PASS(acquire_is_enotty());
-	return 0;
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)))
+		TH_LOG("ip_local_reserved_ports changed by an idle unload");
+	check_acquire_is_enotty(_metadata);
 }
 
-static int module_loads_again_and_works(void)
+TEST_F(unload, module_loads_again_and_works)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 
-	CHECK(!module_loaded(), "portres unexpectedly loaded");
-	CHECK_OK(load_module());
-	CHECK_OK(acquire(t, 27190, 1, NULL));
+	ASSERT_FALSE(module_loaded()) TH_LOG("portres unexpectedly loaded");
+	ASSERT_OK(load_module(module_params));
+	ASSERT_OK(acquire(t, 27190, 1, NULL));
 	close(t);
-	return 0;
 }
 
 /* Everything the module has a hand in, all live at once. */
@@ -130,7 +83,8 @@ struct live {
 	int lport, uport;
 };
 
-static int make_live_state(struct live *s)
+static void make_live_state(struct __test_metadata *_metadata,
+			    struct live *s)
 {
 	uint64_t tt, tu;
 
@@ -144,20 +98,21 @@ static int make_live_state(struct live *s)
 	xassociate(s->assoc, tt);
 	s->lis = xsock(AF_INET6, IPPROTO_TCP);
 	xassociate(s->lis, tt);
-	CHECK_OK(bind_port(s->lis, 0));
-	CHECK_OK(listen(s->lis, 8) ? -errno : 0);
+	ASSERT_OK(bind_port(s->lis, 0));
+	ASSERT_OK(listen(s->lis, 8) ? -errno : 0);
 	s->lport = local_port(s->lis);
-	CHECK(port_in(s->lport, TCP_BLOCK, 4), "listener on %d", s->lport);
+	ASSERT_TRUE(port_in(s->lport, TCP_BLOCK, 4))
+		TH_LOG("listener on %d", s->lport);
 	s->cli = xsock(AF_INET, IPPROTO_TCP);
 	xassociate(s->cli, tt);
-	CHECK_OK(connect_port(s->cli, s->lport));
+	ASSERT_OK(connect_port(s->cli, s->lport));
 	s->srv = xaccept(s->lis);
 	s->udp = xsock(AF_INET, IPPROTO_UDP);
 	xassociate(s->udp, tu);
-	CHECK_OK(bind_port(s->udp, 0));
+	ASSERT_OK(bind_port(s->udp, 0));
 	s->uport = local_port(s->udp);
-	CHECK(port_in(s->uport, UDP_BLOCK, 4), "UDP socket on %d", s->uport);
-	return 0;
+	ASSERT_TRUE(port_in(s->uport, UDP_BLOCK, 4))
+		TH_LOG("UDP socket on %d", s->uport);
 }
 
 /* A port of [start, start + 4) that neither a nor b uses. */
@@ -170,50 +125,51 @@ static uint16_t free_port(uint16_t start, int a, int b)
 	return p;
 }
 
-static int sockets_work_after_unload(struct live *s)
+static void check_sockets_work_after_unload(struct __test_metadata *_metadata,
+					    struct live *s)
 {
 	int c, a, snd, out_t, out_u, lo, hi, port;
 	char buf[8];
 
 	/* The listener still accepts. */
 	c = xsock(AF_INET, IPPROTO_TCP);
-	CHECK_OK(connect_port(c, s->lport));
+	ASSERT_OK(connect_port(c, s->lport));
 	a = xaccept(s->lis);
 	close_rst(c);
 	close(a);
 	/* The connection made from the block still carries data. */
-	CHECK(send(s->cli, "ping", 4, 0) == 4, "send: %s", strerror(errno));
-	CHECK(recv(s->srv, buf, sizeof(buf), 0) == 4, "recv: %s",
-	      strerror(errno));
+	ASSERT_EQ(4, send(s->cli, "ping", 4, 0))
+		TH_LOG("send: %s", errname(errno));
+	ASSERT_EQ(4, recv(s->srv, buf, sizeof(buf), 0))
+		TH_LOG("recv: %s", errname(errno));
 	/* The UDP socket still receives. */
 	snd = xsock(AF_INET, IPPROTO_UDP);
-	CHECK_OK(sendto_port(snd, s->uport));
-	CHECK(recv(s->udp, buf, sizeof(buf), MSG_DONTWAIT) == 1,
-	      "UDP socket got nothing: %s", strerror(errno));
+	ASSERT_OK(sendto_port(snd, s->uport));
+	ASSERT_EQ(1, recv(s->udp, buf, sizeof(buf), MSG_DONTWAIT))
+		TH_LOG("UDP socket got nothing: %s", errname(errno));
 	close(snd);
 	/* The associated, unbound socket binds like any other socket. */
-	CHECK_OK(bind_port(s->assoc, 0));
+	ASSERT_OK(bind_port(s->assoc, 0));
 	port = local_port(s->assoc);
 	get_port_range(&lo, &hi);
-	CHECK(port >= lo && port <= hi, "bind(0) gave %d, range %d-%d", port,
-	      lo, hi);
+	ASSERT_TRUE(port >= lo && port <= hi)
+		TH_LOG("bind(0) gave %d, range %d-%d", port, lo, hi);
 	/* The blocks' free ports are open to anyone. */
 	out_t = xsock(AF_INET, IPPROTO_TCP);
 	out_u = xsock(AF_INET6, IPPROTO_UDP);
-	CHECK_OK(bind_port(out_t, free_port(TCP_BLOCK, s->lport,
-				    local_port(s->cli))));
-	CHECK_OK(bind_port(out_u, free_port(UDP_BLOCK, s->uport, -1)));
+	ASSERT_OK(bind_port(out_t, free_port(TCP_BLOCK, s->lport,
+					     local_port(s->cli))));
+	ASSERT_OK(bind_port(out_u, free_port(UDP_BLOCK, s->uport, -1)));
 	close(out_t);
 	close(out_u);
-	return 0;
 }
 
-static int unload_with_live_reservations_restores_everything(void)
+TEST_F(unload, unload_with_live_reservations_restores_everything)
 {
 	struct portset admin, snap, after;
 	struct live s;
 
-	CHECK(module_loaded(), "portres is not loaded");
+	ASSERT_TRUE(module_loaded()) TH_LOG("portres is not loaded");
 	/* The administrator's own bits, set before any reservation. */
 	xreserved_ports_read(&admin);
 	portset_set(&admin, TCP_BLOCK + 1);
@@ -222,20 +178,21 @@ static int unload_with_live_reservations_restores_everything(void)
 	xreserved_ports_write(&admin);
 	xreserved_ports_read(&snap);
 
-	CHECK_PASS(make_live_state(&s));
-	CHECK_OK(unload_module());
-	CHECK(!module_loaded(), MODULE_DIR " still there");
+	make_live_state(_metadata, &s);
+	ASSERT_OK(unload_module());
+	ASSERT_FALSE(module_loaded()) TH_LOG(MODULE_DIR " still there");
 
 	xreserved_ports_read(&after);
-	CHECK(!memcmp(&snap, &after, sizeof(snap)),
-	      "ip_local_reserved_ports differs from before the reservations");
-	CHECK(portset_test(&after, TCP_BLOCK + 1) &&
-	      portset_test(&after, UDP_BLOCK + 4) &&
-	      portset_test(&after, ADMIN_FAR), "administrator's bits lost");
-	CHECK_PASS(sockets_work_after_unload(&s));
-	CHECK_PASS(acquire_is_enotty());
+	ASSERT_EQ(0, memcmp(&snap, &after, sizeof(snap)))
+		TH_LOG("ip_local_reserved_ports differs from before the reservations");
+	ASSERT_TRUE(portset_test(&after, TCP_BLOCK + 1) &&
+		    portset_test(&after, UDP_BLOCK + 4) &&
+		    portset_test(&after, ADMIN_FAR))
+		TH_LOG("administrator's bits lost");
+	check_sockets_work_after_unload(_metadata, &s);
+	check_acquire_is_enotty(_metadata);
 	/* The old acquiring sockets are plain sockets now. */
-	CHECK_ERR(acquire(s.rt, 27190, 1, NULL), -ENOTTY);
+	ASSERT_ERRNO(acquire(s.rt, 27190, 1, NULL), -ENOTTY);
 	close(s.rt);
 	close(s.ru);
 	close(s.assoc);
@@ -243,10 +200,9 @@ static int unload_with_live_reservations_restores_everything(void)
 	close(s.srv);
 	close(s.lis);
 	close(s.udp);
-	return 0;
 }
 
-/* 27500-27599 are ioctl's. */
+/* 27500-27599 are left out of the administrator's list. */
 static bool filler_skip(int port)
 {
 	return port >= 27500 && port < 27600;
@@ -258,16 +214,16 @@ static bool filler_skip(int port)
  * Ports of the block listed in the first and in the last part stay set
  * after the unload; the rest of the block is clear.
  */
-static int unload_keeps_ports_of_a_long_write(void)
+TEST_F(unload, unload_keeps_ports_of_a_long_write)
 {
 	char *text = malloc(8192);
 	struct portset after;
 	int p, t;
 	size_t len;
 
-	CHECK(text, "out of memory");
+	ASSERT_NE(NULL, text) TH_LOG("out of memory");
 	if (!module_loaded())
-		CHECK_OK(load_module());
+		ASSERT_OK(load_module(module_params));
 	t = xsock(AF_INET, IPPROTO_TCP);
 	xacquire(t, LONG_BLOCK, 10, NULL);
 	len = sprintf(text, "%d", LONG_BLOCK + 1);
@@ -275,56 +231,46 @@ static int unload_keeps_ports_of_a_long_write(void)
 		if (!filler_skip(p))
 			len += sprintf(text + len, ",%d", p);
 	sprintf(text + len, ",%d", LONG_BLOCK + 5);
-	CHECK(strlen(text) > 4096, "list of %zu bytes", strlen(text));
+	ASSERT_LT(4096, strlen(text)) TH_LOG("list of %zu bytes", strlen(text));
 	xsysctl_set(SYSCTL_RESERVED_PORTS, text);
 	free(text);
 	xreserved_ports_read(&after);
 	for (p = LONG_BLOCK; p < LONG_BLOCK + 10; p++)
-		CHECK(portset_test(&after, p), "port %d of the block clear", p);
-	CHECK_OK(unload_module());
-	CHECK(!module_loaded(), MODULE_DIR " still there");
+		ASSERT_TRUE(portset_test(&after, p))
+			TH_LOG("port %d of the block clear", p);
+	ASSERT_OK(unload_module());
+	ASSERT_FALSE(module_loaded()) TH_LOG(MODULE_DIR " still there");
 	xreserved_ports_read(&after);
-	CHECK(portset_test(&after, LONG_BLOCK + 1), "first part's port lost");
-	CHECK(portset_test(&after, LONG_BLOCK + 5), "last part's port lost");
+	ASSERT_TRUE(portset_test(&after, LONG_BLOCK + 1))
+		TH_LOG("first part's port lost");
+	ASSERT_TRUE(portset_test(&after, LONG_BLOCK + 5))
+		TH_LOG("last part's port lost");
 	for (p = 27200; p < 28000; p++)
-		CHECK(portset_test(&after, p) || filler_skip(p),
-		      "port %d lost", p);
+		ASSERT_TRUE(portset_test(&after, p) || filler_skip(p))
+			TH_LOG("port %d lost", p);
 	for (p = LONG_BLOCK; p < LONG_BLOCK + 10; p++)
-		CHECK(portset_test(&after, p) == (p == LONG_BLOCK + 1 ||
-						  p == LONG_BLOCK + 5),
-		      "port %d of the block still set", p);
+		ASSERT_EQ(p == LONG_BLOCK + 1 || p == LONG_BLOCK + 5,
+			  portset_test(&after, p))
+			TH_LOG("port %d of the block %s", p,
+			       portset_test(&after, p) ? "still set" : "lost");
 	close(t);
-	return 0;
 }
 
-static int module_is_loaded_again_at_the_end(void)
+TEST_F(unload, module_is_loaded_again_at_the_end)
 {
 	int t = xsock(AF_INET, IPPROTO_TCP);
 	int a = xsock(AF_INET6, IPPROTO_TCP);
 	uint64_t tok;
 
 	if (!module_loaded())
-		CHECK_OK(load_module());
+		ASSERT_OK(load_module(module_params));
 	tok = xacquire(t, 27180, 2, NULL);
 	xassociate(a, tok);
-	CHECK_OK(bind_port(a, 0));
-	CHECK(port_in(local_port(a), 27180, 2), "bound to %d",
-	      local_port(a));
+	ASSERT_OK(bind_port(a, 0));
+	ASSERT_TRUE(port_in(local_port(a), 27180, 2))
+		TH_LOG("bound to %d", local_port(a));
 	close(a);
 	close(t);
-	return 0;
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(module_unloads_and_ioctls_give_enotty),
-	TAP_TEST(module_loads_again_and_works),
-	TAP_TEST(unload_with_live_reservations_restores_everything),
-	TAP_TEST(unload_keeps_ports_of_a_long_write),
-	TAP_TEST(module_is_loaded_again_at_the_end),
-};
-
-int main(void)
-{
-	read_module_params();
-	return run_tests(tests, ARRAY_SIZE(tests));
-}
+TEST_HARNESS_MAIN
