@@ -158,11 +158,11 @@ static int nl_parse(struct nlmsghdr *n, struct nl_resv *r)
 
 	memset(r, 0, sizeof(*r));
 	if (n->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN)) {
-		tap_diag("short message");
+		diag("short message");
 		return -EPROTO;
 	}
 	if (g->version != PORTRES_GENL_VERSION) {
-		tap_diag("message of version %u", g->version);
+		diag("message of version %u", g->version);
 		return -EPROTO;
 	}
 	r->cmd = g->cmd;
@@ -176,11 +176,11 @@ static int nl_parse(struct nlmsghdr *n, struct nl_resv *r)
 		char *p = (char *)a + NLA_HDRLEN;
 
 		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem) {
-			tap_diag("attribute overruns its message");
+			diag("attribute overruns its message");
 			return -EPROTO;
 		}
 		if (type < 1 || type > PORTRES_A_MAX || !spec[type].name) {
-			tap_diag("attribute %d is not in the spec", type);
+			diag("attribute %d is not in the spec", type);
 			return -EPROTO;
 		}
 		if (type == PORTRES_A_PAD)
@@ -188,11 +188,11 @@ static int nl_parse(struct nlmsghdr *n, struct nl_resv *r)
 		if (spec[type].size ? len != spec[type].size :
 		    (len < 1 || p[len - 1] || (int)strlen(p) != len - 1 ||
 		     len > (int)sizeof(r->comm))) {
-			tap_diag("attribute %s has %d bytes", spec[type].name, len);
+			diag("attribute %s has %d bytes", spec[type].name, len);
 			return -EPROTO;
 		}
 		if (NL_HAS(r, type)) {
-			tap_diag("attribute %s twice", spec[type].name);
+			diag("attribute %s twice", spec[type].name);
 			return -EPROTO;
 		}
 		r->has |= 1u << type;
@@ -214,7 +214,7 @@ static int nl_parse(struct nlmsghdr *n, struct nl_resv *r)
 		}
 	}
 	if (rem) {
-		tap_diag("%d bytes after the attributes", rem);
+		diag("%d bytes after the attributes", rem);
 		return -EPROTO;
 	}
 	return 0;
@@ -243,7 +243,7 @@ int nl_dump(int fd, const struct nl_family *f, struct nl_resv *out, int max)
 			if (n->nlmsg_type != f->id)
 				continue;	/* a notification */
 			if (!(n->nlmsg_flags & NLM_F_MULTI)) {
-				tap_diag("dump reply without NLM_F_MULTI");
+				diag("dump reply without NLM_F_MULTI");
 				return -EPROTO;
 			}
 			if (count == max)
@@ -252,7 +252,7 @@ int nl_dump(int fd, const struct nl_family *f, struct nl_resv *out, int max)
 			if (err)
 				return err;
 			if (out[count].cmd != PORTRES_CMD_GET) {
-				tap_diag("dump reply with command %d",
+				diag("dump reply with command %d",
 					 out[count].cmd);
 				return -EPROTO;
 			}
@@ -283,7 +283,7 @@ int nl_next_event(int fd, const struct nl_family *f, struct nl_resv *ev,
 		if (!NLMSG_OK(n, len) || n->nlmsg_type != f->id)
 			continue;
 		if (NLMSG_ALIGN(n->nlmsg_len) < (size_t)len) {
-			tap_diag("a notification datagram with several messages");
+			diag("a notification datagram with several messages");
 			return -EPROTO;
 		}
 		ret = nl_parse(n, ev);

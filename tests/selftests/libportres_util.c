@@ -147,14 +147,14 @@ static void diag_lines(const char *pfx, const char *text)
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);
 
-		tap_diag("  %s%.*s", pfx, len, p);
+		diag("  %s%.*s", pfx, len, p);
 		p += len + (nl ? 1 : 0);
 	}
 }
 
 void show_prog(const struct prog_result *r)
 {
-	tap_diag("%s  -> exit %d", last_cmd ? last_cmd : "?", r->status);
+	diag("%s  -> exit %d", last_cmd ? last_cmd : "?", r->status);
 	diag_lines("out: ", r->out);
 	diag_lines("err: ", r->err);
 }

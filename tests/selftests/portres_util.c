@@ -21,7 +21,6 @@
 
 #include "portres_util.h"
 
-#define TEST_TIMEOUT_SECS	60
 #define MAX_RESTORE		16
 #define BIG			65536
 
@@ -51,8 +50,6 @@ static struct shared_state {
 	} restore[MAX_RESTORE];
 } *st;
 
-/* The old runner's test process: only it restores, when it exits. */
-static pid_t test_pid;
 /* The process that runs main(): the one the state is checked in at exit. */
 static pid_t main_pid;
 
@@ -125,9 +122,7 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
-	if (test_pid && getpid() == test_pid)
-		exit(1);	/* runs restore_at_exit() */
-	/* A child, or a harness test (its teardown restores): fails it. */
+	/* A child, or the test itself (its teardown restores): fails it. */
 	_exit(CHILD_SETUP_FAILED);
 }
 
@@ -203,12 +198,6 @@ static void restore_all(void)
 			     strerror(-err));
 	}
 	st->restore_count = 0;
-}
-
-static void restore_at_exit(void)
-{
-	if (getpid() == test_pid)
-		restore_all();
 }
 
 /* The watched file's value when the test began, or NULL. */
@@ -532,8 +521,12 @@ int make_time_wait(uint16_t lport, uint16_t port)
 	int c = xsock(AF_INET, IPPROTO_TCP);
 	int s, i;
 
-	CHECK_OK(bind_addr(c, "127.0.0.1", port));
-	CHECK_OK(connect_port(c, lport));
+	s = bind_addr(c, "127.0.0.1", port);
+	if (s)
+		die("bind to 127.0.0.1:%u: %s", port, errname(-s));
+	s = connect_port(c, lport);
+	if (s)
+		die("connect to port %u: %s", lport, errname(-s));
 	s = xaccept(l);
 	close(c);		/* FIN from the client: it goes to FIN_WAIT2 */
 	close(s);		/* FIN from the server: client -> TIME_WAIT */
@@ -541,8 +534,8 @@ int make_time_wait(uint16_t lport, uint16_t port)
 	for (i = 0; i < 2000 && !tcp_port_in_state(port, TCP_TIME_WAIT_STATE);
 	     i++)
 		usleep(1000);
-	CHECK(tcp_port_in_state(port, TCP_TIME_WAIT_STATE),
-	      "port %u never reached TIME_WAIT", port);
+	if (!tcp_port_in_state(port, TCP_TIME_WAIT_STATE))
+		die("port %u never reached TIME_WAIT", port);
 	return 0;
 }
 
@@ -828,59 +821,4 @@ bool state_end(void)
 	st->active = false;
 	st->own_netns = false;
 	return kept;
-}
-
-/* ---- the old runner (kselftest_tap.h) ---- */
-
-static int run_one(const struct tap_test *t)
-{
-	int status, rc;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		diag("fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		test_pid = getpid();
-		atexit(restore_at_exit);
-		alarm(TEST_TIMEOUT_SECS);
-		rc = t->fn();
-		fflush(stdout);
-		exit(rc ? 1 : 0);
-	}
-	if (waitpid(pid, &status, 0) != pid) {
-		diag("waitpid: %s", strerror(errno));
-		return -1;
-	}
-	if (WIFSIGNALED(status)) {
-		diag("test killed by signal %d (%s)", WTERMSIG(status),
-		     strsignal(WTERMSIG(status)));
-		return -1;
-	}
-	return WEXITSTATUS(status) ? -1 : 0;
-}
-
-int run_tests(const struct tap_test *tests, int n)
-{
-	int i, failed = 0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	tap_header(n);
-	for (i = 0; i < n; i++) {
-		int rc;
-
-		state_begin(false);
-		rc = run_one(&tests[i]);
-		/* The test process restored at exit, unless it was killed. */
-		st->restore_count = 0;
-		if (!state_end())
-			rc = -1;
-		tap_result(i + 1, rc == 0, tests[i].name);
-		failed += rc != 0;
-	}
-	printf("# %d passed, %d failed\n", n - failed, failed);
-	return failed ? 1 : 0;
 }

@@ -2,8 +2,8 @@
 /*
  * Shared helpers of the portres selftests: socket and ioctl wrappers,
  * sysctl access with automatic restore, the ip_local_reserved_ports bitmap,
- * child processes, errno names, the state every test must keep, and the
- * old per-test runner (run_tests(), for files not yet on portres_test.h).
+ * child processes, errno names and the state every test must keep; the
+ * tests themselves run on the kselftest harness (portres_test.h).
  *
  * Wrappers named without an x return 0 (or a value >= 0) or -errno.
  * x-prefixed helpers are for test set-up: they must succeed, and on failure
@@ -12,10 +12,18 @@
 #ifndef PORTRES_UTIL_H
 #define PORTRES_UTIL_H
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 #include <linux/portres.h>
+
+#ifndef ARRAY_SIZE	/* kselftest.h has the same */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* Child exit codes that are not errnos (see child_run()). */
 #define CHILD_SETUP_FAILED	200
@@ -26,26 +34,12 @@ const char *errname(int err);
 /* "# ..." on stdout, flushed. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * The old runner's CHECK macros, for files not yet converted to the
- * kselftest harness (portres_test.h defines PORTRES_TEST_H first). This
- * include and kselftest_tap.h go with the last file converted.
- */
-#ifndef PORTRES_TEST_H
-#include "kselftest_tap.h"
-#endif
-
 #define SYSCTL_PORT_RANGE	"/proc/sys/net/ipv4/ip_local_port_range"
 #define SYSCTL_RESERVED_PORTS	"/proc/sys/net/ipv4/ip_local_reserved_ports"
 #define SYSCTL_UNPRIV_START	"/proc/sys/net/ipv4/ip_unprivileged_port_start"
 #define PARAM_MAX_PORTS		"/sys/module/portres/parameters/max_ports_per_user"
 
 #define NOBODY_UID		65534
-
-#ifndef PORTRES_TEST_H
-/* Run the tests, each in its own process; returns the exit status. */
-int run_tests(const struct tap_test *tests, int n);
-#endif
 
 /*
  * The state every test must leave as it found it: the init_net sysctls
