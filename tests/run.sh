@@ -101,7 +101,9 @@ for k in "${kernels[@]}"; do
 	fi
 
 	img=$PORTRES_BUILD/$k/initramfs.cpio.gz
-	if ! out=$("$Q/initramfs.sh" -o "$img" -k "$PORTRES_BUILD/$k/portres.ko" \
+	scale=1
+	[[ $k != debug ]] || scale=${PORTRES_DEBUG_SCALE:-4}
+	if ! out=$(PORTRES_TIMEOUT_SCALE=$scale "$Q/initramfs.sh" -o "$img" -k "$PORTRES_BUILD/$k/portres.ko" \
 		-t "$sel" -r "$korder" -e "$PORTRES_BUILD/examples" 2>&1); then
 		fail "initramfs for $k"
 		indent <<<"$out"

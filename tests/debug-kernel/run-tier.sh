@@ -38,7 +38,8 @@ else
 	cp tests/selftests/ORDER.debug "$order"
 fi
 img=$PORTRES_BUILD/$k/initramfs-$mode.cpio.gz
-"$Q/initramfs.sh" -o "$img" -k "$PORTRES_BUILD/$k/portres.ko" -t "$sel" -r "$order" >/dev/null
+PORTRES_TIMEOUT_SCALE=${PORTRES_DEBUG_SCALE:-4} \
+	"$Q/initramfs.sh" -o "$img" -k "$PORTRES_BUILD/$k/portres.ko" -t "$sel" -r "$order" >/dev/null
 tmo=$(awk '$1 !~ /^#/ && NF { s += $2 + 15 } END { print s + 900 }' "$order")
 
 start=$SECONDS

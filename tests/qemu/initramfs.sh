@@ -85,6 +85,10 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; } # single-quote for /bin/sh
 	echo "PORTRES_MODE=$(q "$mode")"
 	echo "PORTRES_TEST_TIMEOUT=$(q "${PORTRES_TEST_TIMEOUT:-300}")"
 	echo "PORTRES_INSMOD_ARGS=$(q "${PORTRES_INSMOD_ARGS:-}")"
+	# For the tests themselves (portres_test.h, stress.c).
+	echo "export PORTRES_TIMEOUT_SCALE=$(q "${PORTRES_TIMEOUT_SCALE:-1}")"
+	[[ -z ${PORTRES_STRESS_SECS:-} ]] ||
+		echo "export PORTRES_STRESS_SECS=$(q "$PORTRES_STRESS_SECS")"
 } >"$root/etc/portres.env"
 cp "$(dirname "$0")/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
