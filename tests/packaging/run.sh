@@ -305,16 +305,7 @@ rc=0
 PORTRES_APPEND="version=$ver" PORTRES_BOOT_TIMEOUT=300 \
 	"$Q/boot.sh" "$k612" "$initrd" "$con" "$tl" 2>"$logs/boot.err" || rc=$?
 ((rc == 0)) || fail "QEMU on $k612: qemu exited with status $rc"
-res=$("$Q/parse-results.sh" "$out/ORDER" "$tl")
-grep -v '^@@count ' <<<"$res" | sed "s/^  \(PASS\|FAIL\) /&QEMU $k612: /" || true
-read -r _ p f < <(grep '^@@count ' <<<"$res")
-passed=$((passed + p)) failed=$((failed + f))
-if splat=$("$Q/splats.sh" "$con"); then
-	pass "QEMU $k612: no kernel splats"
-else
-	fail "QEMU $k612: kernel splats ($con):"
-	echo "$splat"
-fi
+guest_checks "QEMU $k612" "$out/ORDER" "$tl" "$con"
 took "QEMU seed flow on $k612"
 rm -rf "$root"
 echo "  packaging tier: $((SECONDS - t0))s"

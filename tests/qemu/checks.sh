@@ -43,3 +43,19 @@ count() {
 		tail -n 20 <<<"$_count_res" | indent
 	fi
 }
+
+# guest_checks WHAT ORDER TESTS-LOG CONSOLE-LOG: one guest boot's results
+# (parse-results.sh, each line told apart by WHAT) and its splat check.
+guest_checks() {
+	local what=$1 res p f splat
+	res=$("$Q/parse-results.sh" "$2" "$3")
+	grep -v '^@@count ' <<<"$res" | sed "s/^  \(PASS\|FAIL\) /&$what: /" || true
+	read -r _ p f < <(grep '^@@count ' <<<"$res")
+	passed=$((passed + p)) failed=$((failed + f))
+	if splat=$("$Q/splats.sh" "$4"); then
+		pass "$what: no kernel splats"
+	else
+		fail "$what: kernel splats ($4):"
+		echo "$splat"
+	fi
+}

@@ -29,28 +29,24 @@ portres_cache() {
 # The kernel build tree for a tier: the debug test kernel's (built by
 # tests/debug-kernel/build.sh), a Debian kernel fetched by debian-kernel.sh,
 # or an installed one's headers.
-portres_kdir() {
-	local k
-	if [[ $1 == debug ]]; then
-		"$PORTRES_ROOT/tests/debug-kernel/build.sh" --dir ||
-			die "the debug kernel is not built (tests/debug-kernel/build.sh)"
-	elif k=$(portres_cache)/kernels/$1 && [[ -f $k/done ]]; then
-		echo "$k/build"
-	else
-		echo "/lib/modules/$1/build"
-	fi
-}
+portres_kdir() { portres_kernel_file "$1" build; }
 
 # The kernel image that boots for a tier.
-portres_kimage() {
-	local k
+portres_kimage() { portres_kernel_file "$1" image; }
+
+# portres_kernel_file <kver> build|image: where the two live for each kind.
+portres_kernel_file() {
+	local k=$(portres_cache)/kernels/$1 build image
 	if [[ $1 == debug ]]; then
-		echo "$(portres_kdir debug)/arch/x86/boot/bzImage"
-	elif k=$(portres_cache)/kernels/$1 && [[ -f $k/done ]]; then
-		echo "$k/vmlinuz"
+		k=$("$PORTRES_ROOT/tests/debug-kernel/build.sh" --dir) ||
+			die "the debug kernel is not built (tests/debug-kernel/build.sh)"
+		build=$k image=$k/arch/x86/boot/bzImage
+	elif [[ -f $k/done ]]; then
+		build=$k/build image=$k/vmlinuz
 	else
-		echo "/boot/vmlinuz-$1"
+		build=/lib/modules/$1/build image=/boot/vmlinuz-$1
 	fi
+	if [[ $2 == build ]]; then echo "$build"; else echo "$image"; fi
 }
 
 # portres_apt_suite <suite>: sets apt_opts, an apt configuration of its own

@@ -178,16 +178,7 @@ guest_boot() {
 		wait "$pid" || rc=$?
 		((rc == 0)) || fail "$name boot $n ($phase): qemu exited with status $rc"
 	fi
-	res=$("$Q/parse-results.sh" "$order" "$tl")
-	grep -v '^@@count ' <<<"$res" | sed "s/^  \(PASS\|FAIL\) /&$name boot $n: /" || true
-	read -r _ p f < <(grep '^@@count ' <<<"$res")
-	passed=$((passed + p)) failed=$((failed + f))
-	if splat=$("$Q/splats.sh" "$con"); then
-		pass "$name boot $n ($phase): no kernel splats"
-	else
-		fail "$name boot $n ($phase): kernel splats ($con):"
-		echo "$splat"
-	fi
+	guest_checks "$name boot $n ($phase)" "$order" "$tl" "$con"
 }
 
 # 4. Two boots on one fresh raw disk: save, power off, restore.

@@ -15,29 +15,9 @@
 #include "portres_test.h"
 
 /* The tests that run for either protocol. */
-FIXTURE(acquire_proto) {};
+PORTRES_FIXTURE(acquire_proto, PORTRES_NETNS);
 
-FIXTURE_VARIANT(acquire_proto) {
-	int proto;
-};
-
-FIXTURE_VARIANT_ADD(acquire_proto, tcp) {
-	.proto = IPPROTO_TCP,
-};
-
-FIXTURE_VARIANT_ADD(acquire_proto, udp) {
-	.proto = IPPROTO_UDP,
-};
-
-FIXTURE_SETUP(acquire_proto)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(acquire_proto)
-{
-	portres_teardown(_metadata);
-}
+PORTRES_PROTO_VARIANTS(acquire_proto);
 
 TEST_F(acquire_proto, specific_grants_requested_block)
 {

@@ -356,29 +356,9 @@ TEST_F(associate, associated_bind_after_acquirer_closed_is_eaddrnotavail)
 }
 
 /* The tests that run for either protocol. */
-FIXTURE(associate_proto) {};
+PORTRES_FIXTURE(associate_proto, PORTRES_NETNS);
 
-FIXTURE_VARIANT(associate_proto) {
-	int proto;
-};
-
-FIXTURE_VARIANT_ADD(associate_proto, tcp) {
-	.proto = IPPROTO_TCP,
-};
-
-FIXTURE_VARIANT_ADD(associate_proto, udp) {
-	.proto = IPPROTO_UDP,
-};
-
-FIXTURE_SETUP(associate_proto)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(associate_proto)
-{
-	portres_teardown(_metadata);
-}
+PORTRES_PROTO_VARIANTS(associate_proto);
 
 /*
  * n associated sockets (alternating IPv4 and IPv6) take n distinct ports of

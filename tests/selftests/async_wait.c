@@ -49,7 +49,7 @@ static void granted(struct __test_metadata *_metadata,
  */
 enum holder_goes { RELEASED, CLOSED, DELETED };
 
-FIXTURE(completes) {};
+PORTRES_FIXTURE(completes, PORTRES_NETNS);
 
 FIXTURE_VARIANT(completes) {
 	int proto;
@@ -73,16 +73,6 @@ FIXTURE_VARIANT_ADD(completes, on_persistent_delete) {
 	.proto = IPPROTO_UDP, .how = DELETED,
 	.hold_start = 14120, .hold_n = 4, .want_start = 14122, .want_n = 1,
 };
-
-FIXTURE_SETUP(completes)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(completes)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(completes, when_holder_goes)
 {

@@ -201,7 +201,7 @@ static void efault_copies(struct __test_metadata *_metadata, int fd,
 
 /* ---- socket ioctls, on TCP and UDP sockets of both families ---- */
 
-FIXTURE(sock) {};
+PORTRES_FIXTURE(sock, PORTRES_NETNS);
 
 FIXTURE_VARIANT(sock) {
 	int family, proto;
@@ -211,16 +211,6 @@ FIXTURE_VARIANT_ADD(sock, tcp_ipv4) { .family = AF_INET, .proto = TCP };
 FIXTURE_VARIANT_ADD(sock, tcp_ipv6) { .family = AF_INET6, .proto = TCP };
 FIXTURE_VARIANT_ADD(sock, udp_ipv4) { .family = AF_INET, .proto = UDP };
 FIXTURE_VARIANT_ADD(sock, udp_ipv6) { .family = AF_INET6, .proto = UDP };
-
-FIXTURE_SETUP(sock)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(sock)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(sock, ioctl_pointers_efault_and_leave_nothing)
 {
@@ -316,7 +306,7 @@ TEST_F(badinput, control_ioctl_pointers_efault_and_leave_nothing)
 
 /* ---- unaligned pointers work ---- */
 
-FIXTURE(unaligned) {};
+PORTRES_FIXTURE(unaligned, PORTRES_NETNS);
 
 /* The requests at buf + offset; the control device's too, but at the end. */
 FIXTURE_VARIANT(unaligned) {
@@ -344,16 +334,6 @@ FIXTURE_VARIANT_ADD(unaligned, offset_7_udp_ipv6) {
 FIXTURE_VARIANT_ADD(unaligned, page_end_tcp_ipv4) {
 	.offset = PAGE - 16 - 1, .family = AF_INET, .proto = TCP,
 };
-
-FIXTURE_SETUP(unaligned)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(unaligned)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(unaligned, pointers_work)
 {
@@ -564,7 +544,7 @@ static void all_three(struct __test_metadata *_metadata, int fd, int want,
  * module and UDP-Lite is gone since Linux 7.0: where socket() says the
  * kernel has no such protocol, there is nothing to check beyond that.
  */
-FIXTURE(socket_kind) {};
+PORTRES_FIXTURE(socket_kind, PORTRES_NETNS);
 
 FIXTURE_VARIANT(socket_kind) {
 	int family, type, proto;
@@ -624,16 +604,6 @@ FIXTURE_VARIANT_ADD(socket_kind, sctp_seqpacket_ipv4) {
 FIXTURE_VARIANT_ADD(socket_kind, sctp_stream_ipv6) {
 	OTHER_INET(AF_INET6, SOCK_STREAM, IPPROTO_SCTP, "IPv6 SCTP stream")
 };
-
-FIXTURE_SETUP(socket_kind)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(socket_kind)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(socket_kind, ioctls_refused)
 {

@@ -40,7 +40,7 @@ _Static_assert(sizeof(struct portres_uring_cmd) == 16, "uring cmd");
 PORTRES_FIXTURE(compat32, PORTRES_NETNS);
 
 /* Acquire, associate, bind and release, one family and protocol each. */
-FIXTURE(end_to_end) {};
+PORTRES_FIXTURE(end_to_end, PORTRES_NETNS);
 
 FIXTURE_VARIANT(end_to_end) {
 	int family;
@@ -71,16 +71,6 @@ FIXTURE_VARIANT_ADD(end_to_end, tcp_ipv4_wildcard) {
 FIXTURE_VARIANT_ADD(end_to_end, udp_ipv6_wildcard) {
 	.family = AF_INET6, .proto = UDP, .start = 0,
 };
-
-FIXTURE_SETUP(end_to_end)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(end_to_end)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(end_to_end, acquire_associate_bind_release)
 {

@@ -113,7 +113,7 @@ static void exhaust_window(struct __test_metadata *_metadata, int proto,
  */
 enum peer { NO_PEER, TCP_LISTENER, UDP_SINK };
 
-FIXTURE(ephemeral) {};
+PORTRES_FIXTURE(ephemeral, PORTRES_NETNS);
 
 FIXTURE_VARIANT(ephemeral) {
 	int proto;
@@ -158,16 +158,6 @@ FIXTURE_VARIANT_ADD(ephemeral, bind_address_no_port_connect) {
 	.want_err = -EADDRNOTAVAIL, .peer = TCP_LISTENER,
 };
 
-FIXTURE_SETUP(ephemeral)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(ephemeral)
-{
-	portres_teardown(_metadata);
-}
-
 TEST_F(ephemeral, never_gets_reserved_port)
 {
 	int peer = -1, r, i;
@@ -196,7 +186,7 @@ TEST_F(ephemeral, never_gets_reserved_port)
 #define OUT_PORT	21100
 #define OUT_N		5
 
-FIXTURE(outsider) {};
+PORTRES_FIXTURE(outsider, PORTRES_NETNS);
 
 FIXTURE_VARIANT(outsider) {
 	int proto;
@@ -239,16 +229,6 @@ FIXTURE_VARIANT_ADD(outsider, udp_v4_mapped) {
 	.proto = IPPROTO_UDP, .reserve_family = AF_INET,
 	.bind_family = AF_INET6, .addr = "::ffff:0.0.0.0",
 };
-
-FIXTURE_SETUP(outsider)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(outsider)
-{
-	portres_teardown(_metadata);
-}
 
 /* Binds to every port of the block, to addr (NULL: the wildcard). */
 static void check_outsider_binds(struct __test_metadata *_metadata,

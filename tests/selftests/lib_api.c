@@ -194,7 +194,7 @@ static int nobody_persistent(void *arg)
 	struct portres_persistent p;
 	int ret;
 
-	root_dir_traversable();
+	root_traversable();
 	drop_to_uid(NOBODY_UID);
 	portres_persistent_init(&p, IPPROTO_TCP, op->first, op->n);
 	ret = op->create ? portres_persistent_create(-1, &p) :

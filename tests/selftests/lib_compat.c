@@ -69,7 +69,7 @@ static void runs_fail(struct __test_metadata *_metadata, const char *name,
  * built, and main() leaves the acquire_seed* fixtures out (with a line).
  * One variant per block asked for; each run checks the whole success story.
  */
-FIXTURE(acquire_seed) {};
+PORTRES_FIXTURE(acquire_seed, PORTRES_NETNS);
 
 FIXTURE_VARIANT(acquire_seed) {
 	const char *family, *type, *proto;
@@ -88,16 +88,6 @@ FIXTURE_VARIANT_ADD(acquire_seed, udp) {
 FIXTURE_VARIANT_ADD(acquire_seed, wildcard) {
 	.family = "2", .type = "1", .proto = "6", .start = 0, .count = 4,
 };
-
-FIXTURE_SETUP(acquire_seed)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(acquire_seed)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(acquire_seed, succeeds)
 {

@@ -42,12 +42,6 @@ bool prog_built(const char *name);
 /* "# $ portresctl ..." plus its output, for a failed CHECK's context. */
 void show_prog(const struct prog_result *r);
 
-/*
- * The guest's / comes from a mktemp -d directory (mode 0700): make it
- * traversable so that unprivileged users reach /dev/portres, /proc, /tests.
- */
-void root_dir_traversable(void);
-
 /* Delete the persistent reservations inside [lo, hi] now and at exit. */
 void persistent_cleanup_at_exit(uint16_t lo, uint16_t hi);
 void persistent_cleanup(uint16_t lo, uint16_t hi);

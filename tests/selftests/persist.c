@@ -53,7 +53,7 @@ static int assoc_bind(int family, int proto, uint64_t token, int *fdp)
 /* ---- who may create and delete ---- */
 
 /* Callers without CAP_NET_ADMIN: a user, and root without the capability. */
-FIXTURE(unprivileged) {};
+PORTRES_FIXTURE(unprivileged, PORTRES_NETNS);
 
 FIXTURE_VARIANT(unprivileged) {
 	bool nobody;		/* else root without CAP_NET_ADMIN */
@@ -67,16 +67,6 @@ FIXTURE_VARIANT_ADD(unprivileged, nobody) {
 FIXTURE_VARIANT_ADD(unprivileged, root_without_cap_net_admin) {
 	.nobody = false,
 };
-
-FIXTURE_SETUP(unprivileged)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(unprivileged)
-{
-	portres_teardown(_metadata);
-}
 
 struct refused_arg {
 	struct __test_metadata *_metadata;
@@ -428,7 +418,7 @@ static const struct {
 #define NBLK	ARRAY_SIZE(BLK)
 
 /* Lookup, or associate + bind(0), by each of WHO, of each of BLK. */
-FIXTURE(admission) {};
+PORTRES_FIXTURE(admission, PORTRES_NETNS);
 
 FIXTURE_VARIANT(admission) {
 	bool assoc;		/* associate + bind(0), else lookup */
@@ -446,16 +436,6 @@ FIXTURE_VARIANT_ADD(admission, tcp_associate) {
 FIXTURE_VARIANT_ADD(admission, udp_associate) {
 	.assoc = true, .proto = UDP,
 };
-
-FIXTURE_SETUP(admission)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(admission)
-{
-	portres_teardown(_metadata);
-}
 
 struct admit_arg {
 	struct __test_metadata *_metadata;

@@ -293,16 +293,6 @@ void persist_cleanup_at_exit(uint16_t lo, uint16_t hi)
 
 /* ---- credentials and namespaces ---- */
 
-void root_traversable(void)
-{
-	struct stat st;
-
-	if (stat("/", &st) || (st.st_mode & 0001))
-		return;
-	if (chmod("/", st.st_mode | 0111))
-		die("chmod /: %s", strerror(errno));
-}
-
 static void write_map(const char *path, const char *text)
 {
 	int err = file_write(path, text);

@@ -89,9 +89,6 @@ const char *tok_hex(uint64_t token);
  */
 void persist_cleanup_at_exit(uint16_t lo, uint16_t hi);
 
-/* The guest's / may be 0700: unprivileged users must reach /dev, /proc. */
-void root_traversable(void);
-
 /*
  * unshare(CLONE_NEWUSER | CLONE_NEWNET) and map the caller's current
  * uid/gid to root of the new user namespace (the one mapping any user may

@@ -21,8 +21,9 @@
  *    tests), then fails the test if the init_net sysctls or the module
  *    parameter differ from when the test began (and repairs them).
  *    Teardown closes nothing: the test process's exit does that.
- * 3. Files without variants use PORTRES_FIXTURE(name, PORTRES_NETNS): an empty
- *    fixture with (1) and (2). Files with FIXTURE_VARIANTs write the three
+ * 3. PORTRES_FIXTURE(name, PORTRES_NETNS) is a fixture without data, with (1)
+ *    and (2); its FIXTURE_VARIANT(name) may follow (PORTRES_PROTO_VARIANTS
+ *    for just tcp and udp). Fixtures with data or more set-up write the
  *    FIXTURE* blocks themselves and call portres_setup/portres_teardown.
  * 4. Assertions: the harness's ASSERT_* / EXPECT_* (ASSERT_* ends the test).
  *    For helpers returning 0 or -errno: ASSERT_ERRNO(expr, -EACCES),
@@ -148,6 +149,13 @@ static inline void portres_teardown(struct __test_metadata *_metadata)
 	FIXTURE_SETUP(name) { portres_setup(_metadata, ns); }		\
 	FIXTURE_TEARDOWN_PARENT(name) { portres_teardown(_metadata); }	\
 	struct __portres_fixture_##name
+
+/* The two variants tcp and udp of a fixture: variant->proto. */
+#define PORTRES_PROTO_VARIANTS(name)					\
+	FIXTURE_VARIANT(name) { int proto; };				\
+	FIXTURE_VARIANT_ADD(name, tcp) { .proto = IPPROTO_TCP, };	\
+	FIXTURE_VARIANT_ADD(name, udp) { .proto = IPPROTO_UDP, };	\
+	struct __portres_variants_##name
 
 /* Line-buffered stdout: diagnostics and TAP lines keep their order. */
 static void __attribute__((constructor)) __portres_test_init(void)

@@ -74,16 +74,21 @@ static void __attribute__((constructor)) shared_init(void)
 	shared();
 }
 
+static void vdiag(const char *fmt, va_list ap)
+{
+	fputs("# ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
 void diag(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("# ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vdiag(fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
 }
 
 const char *errname(int err)
@@ -116,12 +121,9 @@ void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("# ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vdiag(fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
 	/* A child, or the test itself (its teardown restores): fails it. */
 	_exit(CHILD_SETUP_FAILED);
 }
@@ -635,6 +637,16 @@ int child_wait(pid_t pid)
 int child_run(int (*fn)(void *), void *arg)
 {
 	return child_wait(child_start(fn, arg));
+}
+
+void root_traversable(void)
+{
+	struct stat st;
+
+	if (stat("/", &st) || (st.st_mode & 0001))
+		return;
+	if (chmod("/", st.st_mode | 0111))
+		die("chmod /: %s", strerror(errno));
 }
 
 void drop_to_uid(uid_t uid)

@@ -130,6 +130,11 @@ int child_run(int (*fn)(void *), void *arg);
 pid_t child_start(int (*fn)(void *), void *arg);
 int child_wait(pid_t pid);
 void drop_to_uid(uid_t uid);
+/*
+ * The guest's / comes from a mktemp -d directory (mode 0700): make it
+ * traversable so that unprivileged users reach /dev/portres, /proc, /tests.
+ */
+void root_traversable(void);
 void drop_cap(int cap);
 
 /* One-byte signalling over a pipe pair, for parent/child hand-shakes. */

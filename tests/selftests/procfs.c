@@ -487,7 +487,7 @@ TEST_F(procfs, token_only_for_files_opened_with_cap_net_admin)
 /* ---- namespaces ---- */
 
 /* A child in a network namespace of its own, or in a user namespace too. */
-FIXTURE(listing) {};
+PORTRES_FIXTURE(listing, PORTRES_NETNS);
 
 FIXTURE_VARIANT(listing) {
 	bool userns;
@@ -500,16 +500,6 @@ FIXTURE_VARIANT_ADD(listing, netns) {
 FIXTURE_VARIANT_ADD(listing, userns_and_netns) {
 	.userns = true,
 };
-
-FIXTURE_SETUP(listing)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(listing)
-{
-	portres_teardown(_metadata);
-}
 
 struct ns_arg {
 	struct __test_metadata *_metadata;

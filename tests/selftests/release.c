@@ -184,7 +184,7 @@ TEST_F(release, socket_holds_several_reservations)
  * A listener and a UDP socket bound from blocks keep their ports and keep
  * working when the reservation ends: released, or its acquirer closed.
  */
-FIXTURE(bound_sockets) {};
+PORTRES_FIXTURE(bound_sockets, PORTRES_NETNS);
 
 FIXTURE_VARIANT(bound_sockets) {
 	bool close_acquirer;
@@ -197,16 +197,6 @@ FIXTURE_VARIANT_ADD(bound_sockets, after_release) {
 FIXTURE_VARIANT_ADD(bound_sockets, after_acquirer_close) {
 	.close_acquirer = true,
 };
-
-FIXTURE_SETUP(bound_sockets)
-{
-	portres_setup(_metadata, PORTRES_NETNS);
-}
-
-FIXTURE_TEARDOWN_PARENT(bound_sockets)
-{
-	portres_teardown(_metadata);
-}
 
 TEST_F(bound_sockets, keep_ports)
 {
