@@ -33,8 +33,7 @@ TEST_F(associate, bound_socket_is_einval)
 	/* The acquiring socket is not bound: it may associate itself. */
 	ASSERT_OK(associate(rt, tt));
 	ASSERT_OK(bind_port(rt, 0));
-	ASSERT_TRUE(port_in(local_port(rt), 22020, 2))
-		TH_LOG("bound to %d", local_port(rt));
+	ASSERT_PORT_IN(rt, 22020, 2);
 	close(t);
 	close(u);
 	close(l);
@@ -54,8 +53,7 @@ TEST_F(associate, twice_is_einval)
 	ASSERT_ERRNO(associate(fd, b), -EINVAL);
 	/* The first association still decides the port. */
 	ASSERT_OK(bind_port(fd, 0));
-	ASSERT_TRUE(port_in(local_port(fd), 22030, 2))
-		TH_LOG("bound to %d", local_port(fd));
+	ASSERT_PORT_IN(fd, 22030, 2);
 	close(fd);
 	close(r);
 }
@@ -188,11 +186,9 @@ TEST_F(associate, associated_tcp_connect_autobind_takes_port_in_block)
 		xassociate(fds[i], tok);
 	}
 	ASSERT_OK(connect_port(fds[0], PEER_PORT));
-	ASSERT_TRUE(port_in(local_port(fds[0]), 22130, 2))
-		TH_LOG("connected from %d", local_port(fds[0]));
+	ASSERT_PORT_IN(fds[0], 22130, 2);
 	ASSERT_OK(connect_port(fds[1], PEER_PORT));
-	ASSERT_TRUE(port_in(local_port(fds[1]), 22130, 2))
-		TH_LOG("connected from %d", local_port(fds[1]));
+	ASSERT_PORT_IN(fds[1], 22130, 2);
 	ASSERT_NE(local_port(fds[0]), local_port(fds[1]))
 		TH_LOG("same port twice");
 	/* No free port of the block is left. */
@@ -213,11 +209,9 @@ TEST_F(associate, associated_udp_connect_autobind_takes_port_in_block)
 	xassociate(a, tok);
 	xassociate(b, tok);
 	ASSERT_OK(connect_port(a, PEER_PORT));
-	ASSERT_TRUE(port_in(local_port(a), 22140, 2))
-		TH_LOG("bound to %d", local_port(a));
+	ASSERT_PORT_IN(a, 22140, 2);
 	ASSERT_OK(connect_port(b, PEER_PORT));
-	ASSERT_TRUE(port_in(local_port(b), 22140, 2))
-		TH_LOG("bound to %d", local_port(b));
+	ASSERT_PORT_IN(b, 22140, 2);
 	ASSERT_NE(local_port(a), local_port(b))
 		TH_LOG("same port twice");
 	close(a);
@@ -237,11 +231,9 @@ TEST_F(associate, associated_udp_sendto_autobind_takes_port_in_block)
 	xassociate(a, tok);
 	xassociate(b, tok);
 	ASSERT_OK(sendto_port(a, PEER_PORT));
-	ASSERT_TRUE(port_in(local_port(a), 22145, 2))
-		TH_LOG("sent from %d", local_port(a));
+	ASSERT_PORT_IN(a, 22145, 2);
 	ASSERT_OK(sendto_port(b, PEER_PORT));
-	ASSERT_TRUE(port_in(local_port(b), 22145, 2))
-		TH_LOG("sent from %d", local_port(b));
+	ASSERT_PORT_IN(b, 22145, 2);
 	ASSERT_NE(local_port(a), local_port(b))
 		TH_LOG("same port twice");
 	close(a);

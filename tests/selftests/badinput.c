@@ -355,8 +355,7 @@ TEST_F(unaligned, pointers_work)
 	memcpy(at + 1, &tok, sizeof(tok));
 	ASSERT_OK(io(a, SIO_ASSOCIATE_PORT_RESERVATION, at + 1));
 	ASSERT_OK(bind_port(a, 0));
-	ASSERT_TRUE(port_in(local_port(a), 12200, 2))
-		TH_LOG("bound to %d", local_port(a));
+	ASSERT_PORT_IN(a, 12200, 2);
 	ASSERT_OK(io(r, SIO_RELEASE_PORT_RESERVATION, at + 1));
 	ASSERT_ERRNO(release(r, tok.token), -ENOENT);
 	close(a);
@@ -507,8 +506,7 @@ TEST_F(badinput, tokens_zero_random_and_stale_are_enoent)
 	t = xacquire(r, 12440, 2, NULL);
 	ASSERT_OK(associate(a, t));
 	ASSERT_OK(bind_port(a, 0));
-	ASSERT_TRUE(port_in(local_port(a), 12440, 2))
-		TH_LOG("bound to %d", local_port(a));
+	ASSERT_PORT_IN(a, 12440, 2);
 	close(a);
 	close(r);
 	close(u);

@@ -260,8 +260,7 @@ TEST_F(compat32, unaligned_pointers_work)
 	memcpy(buf + 37, &tok, sizeof(tok));
 	ASSERT_OK(ioctl_err(a, SIO_ASSOCIATE_PORT_RESERVATION, buf + 37));
 	ASSERT_OK(bind_port(a, 0));
-	ASSERT_TRUE(port_in(local_port(a), 13300, 2))
-		TH_LOG("bound to %d", local_port(a));
+	ASSERT_PORT_IN(a, 13300, 2);
 	ASSERT_OK(ioctl_err(t, SIO_RELEASE_PORT_RESERVATION, buf + 37));
 	memcpy(buf + 67, &p, sizeof(p));
 	ASSERT_OK(ioctl_err(ctl, PORTRES_IOC_CREATE_PERSISTENT, buf + 67));

@@ -397,8 +397,7 @@ static int uns_child(void *arg)
 	port = xsock(AF_INET, TCP);
 	xassociate(port, a->child_persist);
 	ASSERT_OK(bind_port(port, 0));
-	ASSERT_TRUE(port_in(local_port(port), 13730, 2))
-		TH_LOG("bound to %d", local_port(port));
+	ASSERT_PORT_IN(port, 13730, 2);
 
 	/* Its own ip_unprivileged_port_start: the parent's stays. */
 	ASSERT_TRUE(file_write(SYSCTL_UNPRIV_START, "850") == 0)

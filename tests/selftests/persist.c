@@ -55,18 +55,12 @@ static int assoc_bind(int family, int proto, uint64_t token, int *fdp)
 /* Callers without CAP_NET_ADMIN: a user, and root without the capability. */
 PORTRES_FIXTURE(unprivileged, PORTRES_NETNS);
 
-FIXTURE_VARIANT(unprivileged) {
-	bool nobody;		/* else root without CAP_NET_ADMIN */
-};
-
-FIXTURE_VARIANT_ADD(unprivileged, nobody) {
-	.nobody = true,
-};
-
-/* Root is not enough: it is the capability that counts. */
-FIXTURE_VARIANT_ADD(unprivileged, root_without_cap_net_admin) {
-	.nobody = false,
-};
+/*
+ * variant->nobody: the user nobody; else root without CAP_NET_ADMIN (root
+ * is not enough: it is the capability that counts).
+ */
+PORTRES_BOOL_VARIANTS(unprivileged, nobody, root_without_cap_net_admin,
+		      nobody);
 
 struct refused_arg {
 	struct __test_metadata *_metadata;

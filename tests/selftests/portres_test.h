@@ -23,7 +23,7 @@
  *    Teardown closes nothing: the test process's exit does that.
  * 3. PORTRES_FIXTURE(name, PORTRES_NETNS) is a fixture without data, with (1)
  *    and (2); its FIXTURE_VARIANT(name) may follow (PORTRES_PROTO_VARIANTS
- *    for just tcp and udp). Fixtures with data or more set-up write the
+ *    for just tcp and udp, PORTRES_BOOL_VARIANTS for one bool). Fixtures with data or more set-up write the
  *    FIXTURE* blocks themselves and call portres_setup/portres_teardown.
  * 4. Assertions: the harness's ASSERT_* / EXPECT_* (ASSERT_* ends the test).
  *    For helpers returning 0 or -errno: ASSERT_ERRNO(expr, -EACCES),
@@ -149,6 +149,20 @@ static inline void portres_teardown(struct __test_metadata *_metadata)
 	FIXTURE_SETUP(name) { portres_setup(_metadata, ns); }		\
 	FIXTURE_TEARDOWN_PARENT(name) { portres_teardown(_metadata); }	\
 	struct __portres_fixture_##name
+
+/* Two variants of a fixture told apart by one bool: variant->field. */
+#define PORTRES_BOOL_VARIANTS(name, field, if_false, if_true)		\
+	FIXTURE_VARIANT(name) { bool field; };				\
+	FIXTURE_VARIANT_ADD(name, if_false) { .field = false, };	\
+	FIXTURE_VARIANT_ADD(name, if_true) { .field = true, };		\
+	struct __portres_variants_##name
+
+/* fd's local port (bound, or autobound by connect) is in [start, start+n). */
+#define ASSERT_PORT_IN(fd, start, n) do {				\
+	int __port = local_port(fd);					\
+	ASSERT_TRUE(port_in(__port, start, n))				\
+		TH_LOG("local port %d, not in %d+%d", __port, start, n);	\
+} while (0)
 
 /* The two variants tcp and udp of a fixture: variant->proto. */
 #define PORTRES_PROTO_VARIANTS(name)					\

@@ -386,24 +386,18 @@ int sock_family(int fd)
 static socklen_t make_addr(struct sockaddr_storage *ss, int family,
 			   const char *addr, uint16_t port)
 {
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	bool v4 = family == AF_INET;
+
 	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
-			die("bad IPv4 address %s", addr);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
-			die("bad IPv6 address %s", addr);
-		return sizeof(*sin6);
-	}
+	ss->ss_family = family;
+	/* sin_port and sin6_port are at the same place. */
+	sin->sin_port = htons(port);
+	if (inet_pton(family, addr, v4 ? (void *)&sin->sin_addr :
+					 (void *)&sin6->sin6_addr) != 1)
+		die("bad IPv%d address %s", v4 ? 4 : 6, addr);
+	return v4 ? sizeof(*sin) : sizeof(*sin6);
 }
 
 int bind_addr(int fd, const char *addr, uint16_t port)

@@ -489,17 +489,7 @@ TEST_F(procfs, token_only_for_files_opened_with_cap_net_admin)
 /* A child in a network namespace of its own, or in a user namespace too. */
 PORTRES_FIXTURE(listing, PORTRES_NETNS);
 
-FIXTURE_VARIANT(listing) {
-	bool userns;
-};
-
-FIXTURE_VARIANT_ADD(listing, netns) {
-	.userns = false,
-};
-
-FIXTURE_VARIANT_ADD(listing, userns_and_netns) {
-	.userns = true,
-};
+PORTRES_BOOL_VARIANTS(listing, userns, netns, userns_and_netns);
 
 struct ns_arg {
 	struct __test_metadata *_metadata;

@@ -186,17 +186,8 @@ TEST_F(release, socket_holds_several_reservations)
  */
 PORTRES_FIXTURE(bound_sockets, PORTRES_NETNS);
 
-FIXTURE_VARIANT(bound_sockets) {
-	bool close_acquirer;
-};
-
-FIXTURE_VARIANT_ADD(bound_sockets, after_release) {
-	.close_acquirer = false,
-};
-
-FIXTURE_VARIANT_ADD(bound_sockets, after_acquirer_close) {
-	.close_acquirer = true,
-};
+PORTRES_BOOL_VARIANTS(bound_sockets, close_acquirer, after_release,
+		      after_acquirer_close);
 
 TEST_F(bound_sockets, keep_ports)
 {

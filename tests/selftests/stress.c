@@ -216,12 +216,20 @@ static void op_acquire(struct thr *t)
 			t->proto[i]);
 }
 
+/* A random slot, its socket, and a live token of its protocol (if any). */
+static bool pick_slot_token(struct thr *t, int *i, int *fd, struct tok *k)
+{
+	*i = rnd(t, POOL);
+	*fd = slot_sock(t, *i);
+	return tok_pick(t, t->proto[*i], k);
+}
+
 static void op_associate(struct thr *t)
 {
-	int i = rnd(t, POOL), fd = slot_sock(t, i), err;
+	int i, fd, err;
 	struct tok k;
 
-	if (!tok_pick(t, t->proto[i], &k))
+	if (!pick_slot_token(t, &i, &fd, &k))
 		return;
 	err = associate(fd, k.token);
 	/* A bound or already associated socket: EINVAL. */
@@ -290,10 +298,10 @@ static void op_outsider(struct thr *t)
 
 static void op_release(struct thr *t)
 {
-	int i = rnd(t, POOL), fd = slot_sock(t, i), err;
+	int i, fd, err;
 	struct tok k;
 
-	if (!tok_pick(t, t->proto[i], &k))
+	if (!pick_slot_token(t, &i, &fd, &k))
 		return;
 	err = release(fd, k.token);
 	account(OP_RELEASE, err, rel_errs);

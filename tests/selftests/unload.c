@@ -267,8 +267,7 @@ TEST_F(unload, module_is_loaded_again_at_the_end)
 	tok = xacquire(t, 27180, 2, NULL);
 	xassociate(a, tok);
 	ASSERT_OK(bind_port(a, 0));
-	ASSERT_TRUE(port_in(local_port(a), 27180, 2))
-		TH_LOG("bound to %d", local_port(a));
+	ASSERT_PORT_IN(a, 27180, 2);
 	close(a);
 	close(t);
 }
