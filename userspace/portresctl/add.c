@@ -33,22 +33,14 @@ int add_main(int argc, char *argv[])
 			return other_option(opt, argv);
 		}
 	}
-	if (nops > 3)
-		return usage_error("add", "unexpected argument '%s'", argv[4]);
 	ret = block_args("add", nops + 1, argv, &p);
 	if (ret)
 		return ret;
 	p.allowed_uid = uid;
 	p.allowed_gid = gid;
 	ret = portres_persistent_create(-1, &p);
-	if (ret) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "add %s",
-			 block_str(p.protocol, ntohs(p.range.start_port),
-				   p.range.number_of_ports));
-		return report(what, ret);
-	}
+	if (ret)
+		return report_block("add", &p, ret);
 	printf("%016llx\n", (unsigned long long)p.token);
 	return EXIT_OK;
 }

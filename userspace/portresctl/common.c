@@ -162,6 +162,8 @@ int block_args(const char *cmd, int argc, char **argv,
 	uint16_t first, n;
 	int proto;
 
+	if (argc > 4)
+		return usage_error(cmd, "unexpected argument '%s'", argv[4]);
 	if (argc < 4)
 		return usage_error(cmd, "missing %s", argc < 2 ? "protocol" :
 				   argc < 3 ? "start port" : "port count");
@@ -172,6 +174,16 @@ int block_args(const char *cmd, int argc, char **argv,
 		return EXIT_USAGE;
 	portres_persistent_init(p, proto, first, n);
 	return 0;
+}
+
+int report_block(const char *cmd, const struct portres_persistent *p, int err)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s %s", cmd,
+		 block_str(p->protocol, ntohs(p->range.start_port),
+			   p->range.number_of_ports));
+	return report(what, err);
 }
 
 /*

@@ -14,24 +14,14 @@ static const struct option delete_options[] = {
 int delete_main(int argc, char *argv[])
 {
 	struct portres_persistent p;
-	char what[64];
-	uint16_t first;
 	int opt, nops = 0, ret;
 
 	opt = next_option(argc, argv, delete_options, &nops);
 	if (opt != -1)
 		return other_option(opt, argv);
-	if (nops > 3)
-		return usage_error("delete", "unexpected argument '%s'", argv[4]);
 	ret = block_args("delete", nops + 1, argv, &p);
 	if (ret)
 		return ret;
-	first = ntohs(p.range.start_port);
 	ret = portres_persistent_delete(-1, &p);
-	if (ret) {
-		snprintf(what, sizeof(what), "delete %s",
-			 block_str(p.protocol, first, p.range.number_of_ports));
-		return report(what, ret);
-	}
-	return EXIT_OK;
+	return ret ? report_block("delete", &p, ret) : EXIT_OK;
 }

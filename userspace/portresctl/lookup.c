@@ -17,25 +17,20 @@ static const struct option lookup_options[] = {
 int lookup_main(int argc, char *argv[])
 {
 	struct portres_persistent p;
-	char what[64], ub[16], gb[16];
+	char ub[16], gb[16];
 	uint16_t first;
 	int opt, nops = 0, ret;
 
 	opt = next_option(argc, argv, lookup_options, &nops);
 	if (opt != -1)
 		return other_option(opt, argv);
-	if (nops > 3)
-		return usage_error("lookup", "unexpected argument '%s'", argv[4]);
 	ret = block_args("lookup", nops + 1, argv, &p);
 	if (ret)
 		return ret;
-	first = ntohs(p.range.start_port);
 	ret = portres_persistent_lookup(-1, &p);
-	if (ret) {
-		snprintf(what, sizeof(what), "lookup %s",
-			 block_str(p.protocol, first, p.range.number_of_ports));
-		return report(what, ret);
-	}
+	if (ret)
+		return report_block("lookup", &p, ret);
+	first = ntohs(p.range.start_port);
 	/* The line is a line of the save file. */
 	printf("%s %u %u %016llx %s %s\n", portres_proto_name(p.protocol),
 	       first, p.range.number_of_ports, (unsigned long long)p.token,

@@ -70,6 +70,8 @@ int parse_block(const char *cmd, const char *start, const char *count,
 /* "tcp|udp START COUNT" at argv[1..3] (argc - 1 of them there) into p. */
 int block_args(const char *cmd, int argc, char **argv,
 	       struct portres_persistent *p);
+/* A failed operation on p's block: "portresctl: CMD PROTO BLOCK: why". */
+int report_block(const char *cmd, const struct portres_persistent *p, int err);
 /* A user or group: number or name from /etc/passwd, /etc/group. */
 int parse_id(const char *cmd, const char *opt, const char *s, bool group,
 	     uint32_t *id);
