@@ -19,15 +19,15 @@ tlog=${4:-/dev/null}
 kernel=$(portres_kimage "$kver")
 tmo=${PORTRES_BOOT_TIMEOUT:-900}
 mem=${PORTRES_QEMU_MEM:-1024}
-accel=tcg
+# Two vCPUs run by one host thread (thread=single), for every kernel: under
+# multi-threaded TCG a vCPU was seen executing an int3 that text_poke_bp
+# (static keys at boot, ftrace when hooks attach) had already removed, and
+# the guest died with "Oops: int3": an emulation race, never seen
+# single-threaded. PORTRES_QEMU_ACCEL overrides it (e.g. tcg,thread=multi).
+accel=${PORTRES_QEMU_ACCEL:-tcg,thread=single}
 if [[ $kver == debug ]]; then
 	# The debug test kernel: KASAN's shadow and lockdep want more memory.
 	mem=${PORTRES_QEMU_MEM:-2048}
-	# Two vCPUs run by one host thread: under multi-threaded TCG, a vCPU
-	# was seen executing an int3 that ftrace's text_poke_bp had already
-	# removed (the stress test's unload/reload of the hooks) and the guest
-	# died; apparently an emulation artefact, not seen single-threaded.
-	accel=${PORTRES_DEBUG_ACCEL:-tcg,thread=single}
 fi
 
 [[ -e $kernel ]] || die "no kernel image $kernel"
