@@ -84,13 +84,13 @@ int portres_acquire_end(struct portres_acquisition *a, int err)
 		a->in.reservation.start_port = htons(r->first);
 		a->in.token.token = r->token;
 		if (copy_to_user(a->arg, &a->in, sizeof(a->in))) {
-			mutex_lock(&t->lock);
+			portres_net_lock(a->pn);
 			if (!r->dead)
 				portres_resv_end(a->pn, r,
 						 PORTRES_REASON_ABORT);
 			ps = portres_table_sock(t, a->sk);
 			portres_table_sock_drop_if_idle(t, ps);
-			mutex_unlock(&t->lock);
+			portres_net_unlock(a->pn);
 			err = -EFAULT;
 		}
 	}

@@ -8,6 +8,7 @@
 #define _PORTRES_COMPAT_H
 
 #include <linux/ftrace.h>
+#include <linux/module.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
 #include <net/udp.h>
@@ -46,6 +47,27 @@
 #define portres_ftrace_set_ip(fregs, ip) \
 	ftrace_instruction_pointer_set(fregs, ip)
 #endif
+
+/* Argument @n of the traced call; 6.1's ftrace_regs is a pt_regs. */
+#ifdef ftrace_regs_get_argument
+#define portres_ftrace_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+#else
+#define portres_ftrace_arg(fregs, n) \
+	regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+
+/* This module's text; 6.4 replaced the module layouts by module_memory. */
+static inline void portres_module_text(unsigned long *start,
+				       unsigned long *size)
+{
+#ifdef PORTRES_HAVE_MODULE_MEMORY
+	*start = (unsigned long)THIS_MODULE->mem[MOD_TEXT].base;
+	*size = THIS_MODULE->mem[MOD_TEXT].size;
+#else
+	*start = (unsigned long)THIS_MODULE->core_layout.base;
+	*size = THIS_MODULE->core_layout.text_size;
+#endif
+}
 
 /* 6.11 made sysctl handlers take a const table. */
 #ifdef PORTRES_HAVE_CONST_CTL_TABLE

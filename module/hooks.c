@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * portres redirects a few exported kernel functions with ftrace
+ * portres redirects a few kernel functions with ftrace
  * (FTRACE_OPS_FL_IPMODIFY, as livepatch does). A wrapper calls the original
  * function; ftrace sees that call come from this module and lets it through.
  * The whole module is built without sibling calls, so that a wrapper's
  * call always leaves a return address inside the module.
+ *
+ * Two sets: the control hooks (the socket ioctls, the sysctl) are attached
+ * while the module is loaded; the enforcement hooks (bind, connect, close)
+ * only while enforce.c says something needs them. Each hook's ftrace
+ * callback redirects only the calls its wrapper has work for, so that an
+ * unrelated socket pays the callback and no more.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,26 +30,21 @@
 #include "compat.h"
 #include "hooks.h"
 #include "ksyms.h"
+#include "netns.h"
 #include "ports.h"
 #include "sockops.h"
 #include "sysctl.h"
 
 /*
- * Wrapper calls under way, so that unload can wait for them: a wrapper may
- * sleep inside the original (a lingering close) and must not come back to
- * freed module text. Per CPU: the bind path is hot.
+ * Wrapper calls under way, per set, so that detaching can wait for them: a
+ * wrapper may sleep inside the original (a lingering close) and must not
+ * come back to freed module text. Per CPU: the bind path is hot.
  */
-static DEFINE_PER_CPU(long, portres_inflight);
+static DEFINE_PER_CPU(long, portres_inflight_ctl);
+static DEFINE_PER_CPU(long, portres_inflight_enf);
 
-static void portres_enter(void)
-{
-	this_cpu_inc(portres_inflight);
-}
-
-static void portres_leave(void)
-{
-	this_cpu_dec(portres_inflight);
-}
+#define portres_enter(set)	this_cpu_inc(portres_inflight_##set)
+#define portres_leave(set)	this_cpu_dec(portres_inflight_##set)
 
 typedef int (*portres_sock_ioctl_fn)(struct socket *sock, unsigned int cmd,
 				     unsigned long arg);
@@ -55,12 +56,12 @@ static int portres_ioctl(struct socket *sock, unsigned int cmd,
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(ctl);
 	if (portres_is_sock_op(cmd))
 		ret = portres_sock_ioctl(sock, cmd, (unsigned long)uarg);
 	else
 		ret = orig(sock, cmd, arg);
-	portres_leave();
+	portres_leave(ctl);
 	return ret;
 }
 
@@ -103,9 +104,9 @@ static int portres_inet_csk_get_port(struct sock *sk, unsigned short snum)
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(enf);
 	ret = portres_get_port(sk, snum, 0, portres_tcp_get_port);
-	portres_leave();
+	portres_leave(enf);
 	return ret;
 }
 
@@ -114,10 +115,10 @@ static int portres_udp_lib_get_port(struct sock *sk, unsigned short snum,
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(enf);
 	ret = portres_get_port(sk, snum, hash2_nulladdr,
 			       portres_ksyms.udp_lib_get_port);
-	portres_leave();
+	portres_leave(enf);
 	return ret;
 }
 
@@ -126,9 +127,9 @@ static int portres_inet_hash_connect(struct inet_timewait_death_row *dr,
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(enf);
 	ret = portres_hash_connect(dr, sk, portres_ksyms.inet_hash_connect);
-	portres_leave();
+	portres_leave(enf);
 	return ret;
 }
 
@@ -137,9 +138,9 @@ static int portres_inet6_hash_connect(struct inet_timewait_death_row *dr,
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(enf);
 	ret = portres_hash_connect(dr, sk, inet6_hash_connect);
-	portres_leave();
+	portres_leave(enf);
 	return ret;
 }
 
@@ -147,11 +148,11 @@ static int portres_inet_release(struct socket *sock)
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(enf);
 	if (sock->sk && portres_sk_proto(sock->sk) >= 0)
 		portres_sock_closed(sock->sk);
 	ret = inet_release(sock);
-	portres_leave();
+	portres_leave(enf);
 	return ret;
 }
 
@@ -161,63 +162,149 @@ static int portres_proc_do_large_bitmap(portres_ctl_table_t *table,
 {
 	int ret;
 
-	portres_enter();
+	portres_enter(ctl);
 	ret = portres_sysctl_handler(table, write, buffer, lenp, ppos,
 				     proc_do_large_bitmap);
-	portres_leave();
+	portres_leave(ctl);
 	return ret;
+}
+
+/* This module's text: where the wrappers call the originals from. */
+static unsigned long portres_text_start, portres_text_size;
+
+static __always_inline bool portres_from_module(unsigned long ip)
+{
+	return ip - portres_text_start < portres_text_size;
 }
 
 struct portres_hook {
 	const char *name;
 	unsigned long target;
 	unsigned long wrapper;
+	ftrace_func_t thunk;
 	struct ftrace_ops ops;
 };
 
-#define PORTRES_HOOK(fn) {					\
-	.name = #fn,						\
-	.target = (unsigned long)(fn),				\
-	.wrapper = (unsigned long)(portres_##fn),		\
-}
-
-/* A target known only at load time: portres_hooks_resolve() sets it. */
-#define PORTRES_HOOK_LATE(fn) {					\
-	.name = #fn,						\
-	.wrapper = (unsigned long)(portres_##fn),		\
+/* Sends the call to the hook's wrapper, unless the wrapper is the caller. */
+static __always_inline void portres_redirect(unsigned long parent_ip,
+					     struct ftrace_ops *ops,
+					     struct ftrace_regs *fregs)
+{
+	if (!portres_from_module(parent_ip))
+		portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
+							  ops)->wrapper);
 }
 
 /*
- * Installed in this order, removed in the reverse one: the ioctls, which
- * make reservations, come last, so that no reservation can exist without
- * the hooks that enforce it and end it with its socket (inet_release).
+ * The ftrace callbacks. No FTRACE_OPS_FL_RECURSION: they call none of the
+ * hooked functions, so ftrace may call them straight from the trampoline
+ * instead of through its recursion guard.
  */
-static struct portres_hook portres_hooks[] = {
-	PORTRES_HOOK(inet_csk_get_port),
-	PORTRES_HOOK_LATE(udp_lib_get_port),
-	PORTRES_HOOK_LATE(inet_hash_connect),
-	PORTRES_HOOK(inet6_hash_connect),
-	PORTRES_HOOK(inet_release),
-	PORTRES_HOOK(proc_do_large_bitmap),
-	PORTRES_HOOK(inet_ioctl),
-	PORTRES_HOOK(inet6_ioctl),
+
+/* Every call (the sysctl handler). */
+static void notrace portres_thunk_all(unsigned long ip, unsigned long parent_ip,
+				      struct ftrace_ops *ops,
+				      struct ftrace_regs *fregs)
+{
+	portres_redirect(parent_ip, ops, fregs);
+}
+
+/* The socket ioctls: only commands of portres' ioctl type. */
+static void notrace portres_thunk_ioctl(unsigned long ip,
+					unsigned long parent_ip,
+					struct ftrace_ops *ops,
+					struct ftrace_regs *fregs)
+{
+	unsigned int cmd = portres_ftrace_arg(fregs, 1);
+
+	if (_IOC_TYPE(cmd) == PORTRES_IOC_MAGIC)
+		portres_redirect(parent_ip, ops, fregs);
+}
+
+/*
+ * bind and autobind, connect: an unbound socket of a namespace with
+ * reservations (portres_get_port() checks the rest).
+ */
+static __always_inline bool portres_binding(const struct sock *sk)
+{
+	return portres_table_active(&portres_net(sock_net(sk))->table) &&
+	       !inet_sk(sk)->inet_num;
+}
+
+static void notrace portres_thunk_get_port(unsigned long ip,
+					   unsigned long parent_ip,
+					   struct ftrace_ops *ops,
+					   struct ftrace_regs *fregs)
+{
+	if (portres_binding((struct sock *)portres_ftrace_arg(fregs, 0)))
+		portres_redirect(parent_ip, ops, fregs);
+}
+
+static void notrace portres_thunk_connect(unsigned long ip,
+					  unsigned long parent_ip,
+					  struct ftrace_ops *ops,
+					  struct ftrace_regs *fregs)
+{
+	if (portres_binding((struct sock *)portres_ftrace_arg(fregs, 1)))
+		portres_redirect(parent_ip, ops, fregs);
+}
+
+/*
+ * close: a socket portres may know (its hash bucket is not empty), or any
+ * while an acquire waits (its socket's close cancels it).
+ */
+static void notrace portres_thunk_release(unsigned long ip,
+					  unsigned long parent_ip,
+					  struct ftrace_ops *ops,
+					  struct ftrace_regs *fregs)
+{
+	struct socket *sock = (struct socket *)portres_ftrace_arg(fregs, 0);
+	struct portres_net *pn;
+
+	if (!sock->sk)
+		return;
+	pn = portres_net(sock_net(sock->sk));
+	if (READ_ONCE(pn->nr_waiters) ||
+	    portres_table_sock_maybe(&pn->table, sock->sk))
+		portres_redirect(parent_ip, ops, fregs);
+}
+
+#define PORTRES_HOOK(fn, kind) {				\
+	.name = #fn,						\
+	.target = (unsigned long)(fn),				\
+	.wrapper = (unsigned long)(portres_##fn),		\
+	.thunk = portres_thunk_##kind,				\
+}
+
+/* A target known only at load time: portres_hooks_resolve() sets it. */
+#define PORTRES_HOOK_LATE(fn, kind) {				\
+	.name = #fn,						\
+	.wrapper = (unsigned long)(portres_##fn),		\
+	.thunk = portres_thunk_##kind,				\
+}
+
+/*
+ * Attached at load, removed at unload: the ioctls make reservations, and
+ * enforce.c attaches the other set before any exists.
+ */
+static struct portres_hook portres_ctl_hooks[] = {
+	PORTRES_HOOK(proc_do_large_bitmap, all),
+	PORTRES_HOOK(inet_ioctl, ioctl),
+	PORTRES_HOOK(inet6_ioctl, ioctl),
 #ifdef CONFIG_COMPAT
-	PORTRES_HOOK_LATE(inet_compat_ioctl),
-	PORTRES_HOOK(inet6_compat_ioctl),
+	PORTRES_HOOK_LATE(inet_compat_ioctl, ioctl),
+	PORTRES_HOOK(inet6_compat_ioctl, ioctl),
 #endif
 };
 
-static void notrace portres_ftrace_thunk(unsigned long ip,
-					 unsigned long parent_ip,
-					 struct ftrace_ops *ops,
-					 struct ftrace_regs *fregs)
-{
-	struct portres_hook *h = container_of(ops, struct portres_hook, ops);
-
-	/* The wrapper's own call of the original goes through. */
-	if (!within_module(parent_ip, THIS_MODULE))
-		portres_ftrace_set_ip(fregs, h->wrapper);
-}
+/* Attached while any namespace has a reservation, a socket or a waiter. */
+static struct portres_hook portres_enf_hooks[] = {
+	PORTRES_HOOK(inet_csk_get_port, get_port),
+	PORTRES_HOOK_LATE(udp_lib_get_port, get_port),
+	PORTRES_HOOK_LATE(inet_hash_connect, connect),
+	PORTRES_HOOK(inet6_hash_connect, connect),
+	PORTRES_HOOK(inet_release, release),
+};
 
 static int portres_hook_install(struct portres_hook *h)
 {
@@ -227,12 +314,7 @@ static int portres_hook_install(struct portres_hook *h)
 		pr_err("cannot find %s\n", h->name);
 		return -ENOENT;
 	}
-	h->ops.func = portres_ftrace_thunk;
-	/*
-	 * No FTRACE_OPS_FL_RECURSION: the thunk calls nothing that is traced,
-	 * so ftrace may call it straight from the trampoline instead of
-	 * through its recursion guard, on every bind and close.
-	 */
+	h->ops.func = h->thunk;
 	h->ops.flags = PORTRES_FTRACE_OPS_FLAGS;
 	err = ftrace_set_filter_ip(&h->ops, h->target, 0, 0);
 	if (err) {
@@ -253,68 +335,116 @@ static void portres_hook_uninstall(struct portres_hook *h)
 	ftrace_set_filter_ip(&h->ops, h->target, 1, 0);
 }
 
-static long portres_inflight_sum(void)
+static long portres_inflight_sum(long __percpu *inflight)
 {
 	long sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(portres_inflight, cpu);
+		sum += *per_cpu_ptr(inflight, cpu);
 	return sum;
 }
 
-static void portres_hook_set_target(const void *wrapper, const void *target)
+static void portres_hook_set_target(struct portres_hook *hooks, int n,
+				    const void *wrapper, const void *target)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(portres_hooks); i++)
-		if (portres_hooks[i].wrapper == (unsigned long)wrapper)
-			portres_hooks[i].target = (unsigned long)target;
+	for (i = 0; i < n; i++)
+		if (hooks[i].wrapper == (unsigned long)wrapper)
+			hooks[i].target = (unsigned long)target;
 }
 
 /* Hook targets that are only known at run time (see ksyms.c). */
 static void portres_hooks_resolve(void)
 {
-	portres_hook_set_target(portres_udp_lib_get_port,
+	portres_hook_set_target(portres_enf_hooks,
+				ARRAY_SIZE(portres_enf_hooks),
+				portres_udp_lib_get_port,
 				portres_ksyms.udp_lib_get_port);
-	portres_hook_set_target(portres_inet_hash_connect,
+	portres_hook_set_target(portres_enf_hooks,
+				ARRAY_SIZE(portres_enf_hooks),
+				portres_inet_hash_connect,
 				portres_ksyms.inet_hash_connect);
 #ifdef CONFIG_COMPAT
 	portres_inet_compat_ioctl_orig = inet_stream_ops.compat_ioctl;
-	portres_hook_set_target(portres_inet_compat_ioctl,
+	portres_hook_set_target(portres_ctl_hooks,
+				ARRAY_SIZE(portres_ctl_hooks),
+				portres_inet_compat_ioctl,
 				portres_inet_compat_ioctl_orig);
 #endif
 }
 
-int portres_hooks_install(void)
+static void portres_hooks_detach(struct portres_hook *hooks, int n,
+				 long __percpu *inflight)
+{
+	while (n--)
+		portres_hook_uninstall(&hooks[n]);
+	/* Whoever was redirected but had not counted itself has now. */
+	synchronize_rcu_tasks();
+	while (portres_inflight_sum(inflight))
+		msleep(20);
+	/* And whoever just counted itself out has left the module's text. */
+	synchronize_rcu_tasks();
+}
+
+/* Installs @hooks in order; on failure, removes what it installed. */
+static int portres_hooks_attach(struct portres_hook *hooks, int n)
 {
 	int i, err;
 
-	portres_hooks_resolve();
-
-	for (i = 0; i < ARRAY_SIZE(portres_hooks); i++) {
-		err = portres_hook_install(&portres_hooks[i]);
-		if (err)
-			goto undo;
+	for (i = 0; i < n; i++) {
+		err = portres_hook_install(&hooks[i]);
+		if (err) {
+			while (i--)
+				portres_hook_uninstall(&hooks[i]);
+			synchronize_rcu_tasks();
+			return err;
+		}
 	}
 	return 0;
-undo:
-	while (i--)
-		portres_hook_uninstall(&portres_hooks[i]);
-	synchronize_rcu_tasks();
+}
+
+int portres_hooks_enforce_attach(void)
+{
+	int err = portres_hooks_attach(portres_enf_hooks,
+				       ARRAY_SIZE(portres_enf_hooks));
+
+	/*
+	 * A bind that entered a target before its hook was live may still be
+	 * choosing a port: wait until every such call has returned, so that
+	 * the reservation the caller makes next is seen by every later one.
+	 */
+	if (!err)
+		synchronize_rcu_tasks();
 	return err;
+}
+
+void portres_hooks_enforce_detach(void)
+{
+	portres_hooks_detach(portres_enf_hooks, ARRAY_SIZE(portres_enf_hooks),
+			     &portres_inflight_enf);
+}
+
+int portres_hooks_install(void)
+{
+	int i;
+
+	portres_module_text(&portres_text_start, &portres_text_size);
+	portres_hooks_resolve();
+	/* Every target must be there, also those attached later. */
+	for (i = 0; i < ARRAY_SIZE(portres_enf_hooks); i++) {
+		if (!portres_enf_hooks[i].target) {
+			pr_err("cannot find %s\n", portres_enf_hooks[i].name);
+			return -ENOENT;
+		}
+	}
+	return portres_hooks_attach(portres_ctl_hooks,
+				    ARRAY_SIZE(portres_ctl_hooks));
 }
 
 void portres_hooks_remove(void)
 {
-	int i;
-
-	for (i = ARRAY_SIZE(portres_hooks) - 1; i >= 0; i--)
-		portres_hook_uninstall(&portres_hooks[i]);
-	/* Whoever was redirected but had not counted itself has now. */
-	synchronize_rcu_tasks();
-	while (portres_inflight_sum())
-		msleep(20);
-	/* And whoever just counted itself out has left the module's text. */
-	synchronize_rcu_tasks();
+	portres_hooks_detach(portres_ctl_hooks, ARRAY_SIZE(portres_ctl_hooks),
+			     &portres_inflight_ctl);
 }

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 
 #include "ctldev.h"
+#include "enforce.h"
 #include "genl.h"
 #include "hooks.h"
 #include "ksyms.h"
@@ -82,6 +83,7 @@ static void __exit portres_exit(void)
 {
 	portres_ctldev_exit();
 	portres_hooks_remove();
+	portres_enforce_exit();
 	WRITE_ONCE(portres_unloading, true);
 	unregister_pernet_subsys(&portres_net_ops);
 	portres_genl_exit();

@@ -36,6 +36,12 @@ struct portres_net {
 	unsigned int nr_waiters;
 	unsigned long wait_gen;
 	wait_queue_head_t wait_wq;
+	/*
+	 * Counts as a user of the enforcement hooks (enforce.c): while the
+	 * table is active or an acquire waits. Under table.lock, settled by
+	 * portres_net_unlock().
+	 */
+	bool enforcing;
 };
 
 extern unsigned int portres_net_id;
@@ -46,5 +52,12 @@ static inline struct portres_net *portres_net(const struct net *net)
 }
 
 void portres_net_setup(struct portres_net *pn, struct net *net);
+
+static inline void portres_net_lock(struct portres_net *pn)
+{
+	mutex_lock(&pn->table.lock);
+}
+
+void portres_net_unlock(struct portres_net *pn);
 
 #endif /* _PORTRES_NETNS_H */

@@ -9,6 +9,7 @@
 #include <linux/in.h>
 #include <linux/portres.h>
 
+#include "enforce.h"
 #include "netns.h"
 #include "persist.h"
 #include "resv.h"
@@ -112,7 +113,10 @@ int portres_persist_create(struct net *net, struct portres_persistent *p)
 	r->first = first;
 	r->uid = current_euid();
 
-	mutex_lock(&t->lock);
+	err = portres_enforce_get();
+	if (err)
+		goto out;
+	portres_net_lock(pn);
 	if (p->flags & PORTRES_F_GIVEN_TOKEN) {
 		r->token = p->token;
 		err = portres_table_find_token(t, r->token) ? -EEXIST : 0;
@@ -121,7 +125,8 @@ int portres_persist_create(struct net *net, struct portres_persistent *p)
 		err = portres_resv_create(pn, r, n, UINT_MAX);
 	if (!err)
 		p->token = r->token;
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
+	portres_enforce_put();
 out:
 	portres_resv_put(r);
 	return err;
@@ -138,13 +143,13 @@ int portres_persist_delete(struct net *net, struct portres_persistent *p)
 	err = portres_persist_admin_block(net, p, &proto, &first, &n);
 	if (err)
 		return err;
-	mutex_lock(&t->lock);
+	portres_net_lock(pn);
 	r = portres_persist_find(t, proto, first, n);
 	if (r)
 		portres_resv_end(pn, r, PORTRES_REASON_DELETE);
 	else
 		err = -ENOENT;
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
 	return err;
 }
 

@@ -178,7 +178,7 @@ void portres_net_flush(struct portres_net *pn, int reason)
 	struct hlist_node *tmp;
 	int bkt;
 
-	mutex_lock(&t->lock);
+	portres_net_lock(pn);
 	hash_for_each_safe(t->socks, bkt, tmp, ps, node) {
 		list_for_each_entry_safe(r, rtmp, &ps->owned, owner_node)
 			portres_resv_end(pn, r, reason);
@@ -187,5 +187,5 @@ void portres_net_flush(struct portres_net *pn, int reason)
 	hash_for_each_safe(t->tokens, bkt, tmp, r, token_node)
 		portres_resv_end(pn, r, reason);
 	portres_bits_release_all(&pn->bits, portres_sysctl_bits(pn->net));
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
 }

@@ -21,6 +21,7 @@
 #include <net/sock.h>
 
 #include "acquire.h"
+#include "enforce.h"
 #include "ports.h"
 #include "resv.h"
 
@@ -507,10 +508,10 @@ static void bind_test_exit(struct kunit *test)
 	int bkt;
 
 	/* Only the test's reservations: sockets clean up when released. */
-	mutex_lock(&t->lock);
+	portres_net_lock(c->pn);
 	hash_for_each_safe(t->tokens, bkt, tmp, r, token_node)
 		portres_resv_end(c->pn, r, PORTRES_REASON_RELEASE);
-	mutex_unlock(&t->lock);
+	portres_net_unlock(c->pn);
 	bitmap_copy(sysbits(), c->saved, PORTRES_NR_PORTS);
 }
 
@@ -534,9 +535,13 @@ static struct portres_resv *acquire(struct kunit *test, struct socket *owner,
 	r->uid = GLOBAL_ROOT_UID;
 	r->owner_key = owner->sk;
 	a.r = r;
-	mutex_lock(&a.pn->table.lock);
+	/* With the enforcement hooks, as the ioctl does. */
+	err = portres_enforce_get();
+	KUNIT_ASSERT_EQ(test, err, 0);
+	portres_net_lock(a.pn);
 	err = portres_acquire_locked(&a);
-	mutex_unlock(&a.pn->table.lock);
+	portres_net_unlock(a.pn);
+	portres_enforce_put();
 	portres_resv_put(r);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	return r;
@@ -550,13 +555,13 @@ static void associate(struct kunit *test, struct socket *sock,
 	struct portres_sock *ps;
 
 	lock_sock(sock->sk);
-	mutex_lock(&t->lock);
+	portres_net_lock(pnet(test));
 	ps = portres_table_sock_find_or_add(t, sock->sk);
 	if (ps && !rcu_access_pointer(ps->assoc)) {
 		refcount_inc(&r->ref);
 		rcu_assign_pointer(ps->assoc, r);
 	}
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pnet(test));
 	release_sock(sock->sk);
 	KUNIT_ASSERT_NOT_NULL(test, ps);
 }
@@ -567,13 +572,13 @@ static void release(struct kunit *test, struct portres_resv *r)
 	struct portres_table *t = &pn->table;
 	struct portres_sock *owner;
 
-	mutex_lock(&t->lock);
+	portres_net_lock(pn);
 	if (!READ_ONCE(r->dead)) {
 		owner = portres_table_sock(t, r->owner_key);
 		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
 		portres_table_sock_drop_if_idle(t, owner);
 	}
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
 }
 
 static void bind_outsider_eacces(struct kunit *test)

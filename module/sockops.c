@@ -10,6 +10,7 @@
 #include <linux/portres.h>
 
 #include "acquire.h"
+#include "enforce.h"
 #include "events.h"
 #include "persist.h"
 #include "ports.h"
@@ -22,17 +23,21 @@ static int portres_acquire(struct sock *sk, int proto, void __user *arg)
 	int err;
 
 	err = portres_acquire_begin(&a, sk, proto, arg);
+	if (!err)
+		err = portres_enforce_get();
 	if (!err) {
-		mutex_lock(&a.pn->table.lock);
+		portres_net_lock(a.pn);
 		err = portres_acquire_locked(&a);
-		mutex_unlock(&a.pn->table.lock);
+		portres_net_unlock(a.pn);
+		portres_enforce_put();
 	}
 	return portres_acquire_end(&a, err);
 }
 
 static int portres_associate(struct sock *sk, int proto, void __user *arg)
 {
-	struct portres_table *t = &portres_net(sock_net(sk))->table;
+	struct portres_net *pn = portres_net(sock_net(sk));
+	struct portres_table *t = &pn->table;
 	struct inet_port_reservation_token tok;
 	struct portres_resv *r;
 	struct portres_sock *ps;
@@ -46,7 +51,7 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 		err = -EINVAL;
 		goto out_sock;
 	}
-	mutex_lock(&t->lock);
+	portres_net_lock(pn);
 	r = portres_table_find_token(t, tok.token);
 	if (!r || r->proto != proto) {
 		err = -ENOENT;
@@ -64,10 +69,10 @@ static int portres_associate(struct sock *sk, int proto, void __user *arg)
 			refcount_inc(&r->ref);
 			rcu_assign_pointer(ps->assoc, r);
 			portres_resv_track_inuse(r);
-			portres_event_associate(portres_net(sock_net(sk)), r);
+			portres_event_associate(pn, r);
 		}
 	}
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
 out_sock:
 	release_sock(sk);
 	return err;
@@ -84,7 +89,7 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 
 	if (copy_from_user(&tok, arg, sizeof(tok)))
 		return -EFAULT;
-	mutex_lock(&t->lock);
+	portres_net_lock(pn);
 	r = portres_table_find_token(t, tok.token);
 	if (!r || r->proto != proto) {
 		err = -ENOENT;
@@ -97,7 +102,7 @@ static int portres_release(struct sock *sk, int proto, void __user *arg)
 		portres_resv_end(pn, r, PORTRES_REASON_RELEASE);
 		portres_table_sock_drop_if_idle(t, owner);
 	}
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
 	return err;
 }
 
@@ -172,7 +177,7 @@ void portres_sock_closed(struct sock *sk)
 		if (!ps)
 			return;
 	}
-	mutex_lock(&t->lock);
+	portres_net_lock(pn);
 	ps = portres_table_sock(t, sk);
 	if (ps) {
 		list_for_each_entry_safe(r, tmp, &ps->owned, owner_node)
@@ -183,5 +188,5 @@ void portres_sock_closed(struct sock *sk)
 		portres_table_sock_drop(t, ps);
 	}
 	portres_wait_cancel_sock(pn, sk);
-	mutex_unlock(&t->lock);
+	portres_net_unlock(pn);
 }

@@ -98,6 +98,7 @@ struct portres_sock {
  *
  * Read with no lock at all:
  * - portres_table_active(): @active, the hooks' fast path
+ * - portres_table_sock_maybe(): a bucket of @socks, the close hook's
  * - portres_wait_any(): portres_net->nr_waiters
  * - portres_sock_closed(): its early miss on @nr_socks, then an RCU lookup
  */
@@ -122,6 +123,18 @@ void portres_table_destroy(struct portres_table *t);
 static inline bool portres_table_active(const struct portres_table *t)
 {
 	return READ_ONCE(t->active) != 0;
+}
+
+/*
+ * Whether the table may have an entry for @key: false when its hash bucket
+ * is empty. Lockless, for the close hook's callback; the socket being
+ * closed cannot be added meanwhile.
+ */
+static inline bool portres_table_sock_maybe(const struct portres_table *t,
+					    const void *key)
+{
+	return !hlist_empty(&t->socks[hash_min((unsigned long)key,
+					       HASH_BITS(t->socks))]);
 }
 
 struct portres_resv *portres_resv_alloc(void);

@@ -11,6 +11,7 @@
 #include <net/sock.h>
 
 #include "acquire.h"
+#include "enforce.h"
 #include "resv.h"
 #include "wait.h"
 
@@ -52,34 +53,35 @@ int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 	struct sock *sk = sock->sk;
 	struct portres_acquisition a = {};
 	struct portres_waiter w = { .sk = sk, .proto = proto };
-	struct portres_table *t;
 	unsigned long gen;
 	bool sock_ref = true;
 	int err;
 
 	err = portres_acquire_begin(&a, sk, proto, arg);
+	if (!err)
+		err = portres_enforce_get();
 	if (err || !a.r->first) {
 		/* A wildcard block waits for nobody. */
 		if (!err) {
-			mutex_lock(&a.pn->table.lock);
+			portres_net_lock(a.pn);
 			err = portres_acquire_locked(&a);
-			mutex_unlock(&a.pn->table.lock);
+			portres_net_unlock(a.pn);
+			portres_enforce_put();
 		}
 		err = portres_acquire_end(&a, err);
 		sockfd_put(sock);
 		return err;
 	}
-	t = &a.pn->table;
 	w.first = a.r->first;
 	w.last = a.r->first + a.n - 1;
 	sock_hold(sk);
 
-	mutex_lock(&t->lock);
+	portres_net_lock(a.pn);
 	list_add_tail(&w.node, &a.pn->waiters);
 	WRITE_ONCE(a.pn->nr_waiters, a.pn->nr_waiters + 1);
 	while (!w.canceled && portres_wait_blocked(a.pn, &w)) {
 		gen = a.pn->wait_gen;
-		mutex_unlock(&t->lock);
+		portres_net_unlock(a.pn);
 		if (sock_ref) {
 			/* Queued: from now on a close cancels this wait. */
 			sockfd_put(sock);
@@ -87,13 +89,14 @@ int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 		}
 		err = wait_event_interruptible(a.pn->wait_wq,
 					       READ_ONCE(a.pn->wait_gen) != gen);
-		mutex_lock(&t->lock);
+		portres_net_lock(a.pn);
 		if (err)
 			w.canceled = true;
 	}
 	err = w.canceled ? -ECANCELED : portres_acquire_locked(&a);
 	portres_wait_dequeue(a.pn, &w);
-	mutex_unlock(&t->lock);
+	portres_net_unlock(a.pn);
+	portres_enforce_put();
 
 	err = portres_acquire_end(&a, err);
 	if (sock_ref)

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The enforcement hooks (bind, connect, close) are attached only while some
+ * namespace has a reservation, a socket entry or a waiting acquire, and
+ * detached a little after the last one ends; the ioctl hooks stay. Read in
+ * tracefs' enabled_functions, where ftrace lists every function that has a
+ * callback. A reservation must be enforced from the moment acquire returns,
+ * also the first one after a detach.
+ */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portres_test.h"
+
+#define ENABLED		"/sys/kernel/tracing/enabled_functions"
+#define DETACH_MS	10000	/* the module detaches 2 s after the last end */
+
+static const char *const enforce_fns[] = {
+	"inet_csk_get_port", "udp_lib_get_port", "inet_hash_connect",
+	"inet6_hash_connect", "inet_release",
+};
+
+/* Whether enabled_functions has a line for function @fn. */
+static bool hooked(const char *fn)
+{
+	static char buf[1 << 16];
+	size_t len = strlen(fn);
+	int fd = open(ENABLED, O_RDONLY);
+	ssize_t n, got = 0;
+	char *line;
+
+	if (fd < 0)
+		die("open %s: %s", ENABLED, strerror(errno));
+	while (got < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	for (line = buf; line && *line; line = strchr(line, '\n'), line += !!line)
+		if (!strncmp(line, fn, len) && (line[len] == ' ' || line[len] == '\t'))
+			return true;
+	return false;
+}
+
+/* How many of the enforcement functions are hooked now. */
+static int enforce_hooked(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < (int)(sizeof(enforce_fns) / sizeof(enforce_fns[0])); i++)
+		n += hooked(enforce_fns[i]);
+	return n;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to DETACH_MS for the enforcement hooks to be gone. */
+static bool wait_detached(void)
+{
+	long end = now_ms() + portres_timeout(1) * DETACH_MS;
+
+	while (enforce_hooked()) {
+		if (now_ms() > end)
+			return false;
+		usleep(50 * 1000);
+	}
+	return true;
+}
+
+/* The hooks are global: this fixture's namespace must be the only user. */
+PORTRES_FIXTURE(attach, PORTRES_NETNS);
+
+TEST_F(attach, ioctl_hooks_stay_enforcement_hooks_follow_reservations)
+{
+	int fd = xsock(AF_INET, IPPROTO_TCP);
+	uint64_t tok;
+
+	ASSERT_EQ(0, access(ENABLED, R_OK)) TH_LOG("no %s", ENABLED);
+	ASSERT_TRUE(wait_detached())
+		TH_LOG("nothing is reserved, but %d enforcement hooks stay",
+		       enforce_hooked());
+	EXPECT_TRUE(hooked("inet_ioctl"));
+	EXPECT_TRUE(hooked("inet6_ioctl"));
+
+	tok = xacquire(fd, 23100, 4, NULL);
+	EXPECT_EQ(5, enforce_hooked());
+	xrelease(fd, tok);
+	ASSERT_TRUE(wait_detached()) TH_LOG("still hooked after the release");
+	EXPECT_TRUE(hooked("inet_ioctl"));
+	close(fd);
+}
+
+/* A socket entry alone (an association outliving its block) keeps them. */
+TEST_F(attach, association_keeps_hooks_after_release)
+{
+	int r = xsock(AF_INET, IPPROTO_UDP);
+	int a = xsock(AF_INET, IPPROTO_UDP);
+	uint64_t tok;
+
+	ASSERT_TRUE(wait_detached());
+	tok = xacquire(r, 23110, 2, NULL);
+	xassociate(a, tok);
+	xrelease(r, tok);
+	usleep(3000 * 1000);
+	EXPECT_EQ(5, enforce_hooked());
+	/* And the association still binds from its ended block: EADDRNOTAVAIL. */
+	EXPECT_ERRNO(bind_port(a, 0), -EADDRNOTAVAIL);
+	close(a);
+	close(r);
+	EXPECT_TRUE(wait_detached());
+}
+
+/*
+ * The first acquire after a detach is enforced when it returns: an
+ * outsider's bind into it fails, its bind(0) and connect autobind never
+ * land in it, and closing the owner ends it.
+ */
+TEST_F(attach, first_reservation_enforced_at_once)
+{
+	int lo, hi, i, fd, o;
+
+	get_port_range(&lo, &hi);
+	xset_port_range(23200, 23215);
+	ASSERT_TRUE(wait_detached());
+	o = xsock(AF_INET, IPPROTO_TCP);
+	xacquire(o, 23200, 8, NULL);
+	fd = xsock(AF_INET, IPPROTO_TCP);
+	EXPECT_ERRNO(bind_port(fd, 23203), -EACCES);
+	close(fd);
+	for (i = 0; i < 16; i++) {
+		fd = xsock(AF_INET, IPPROTO_TCP);
+		ASSERT_OK(bind_port(fd, 0));
+		EXPECT_FALSE(port_in(local_port(fd), 23200, 8))
+			TH_LOG("bind(0) got %d", local_port(fd));
+		close(fd);
+	}
+	close(o);
+	fd = xsock(AF_INET, IPPROTO_TCP);
+	EXPECT_OK(bind_port(fd, 23203));
+	close(fd);
+	xset_port_range(lo, hi);
+	EXPECT_TRUE(wait_detached());
+}
+
+TEST_HARNESS_MAIN
