@@ -49,6 +49,9 @@ static bool portres_port_allowed(struct portres_bind *b,
 	 * raced with this bind either saw the socket or is seen here.
 	 */
 	smp_mb();
+	/* No reservation without its bit: most binds stop here. */
+	if (!portres_reserved_bit(sock_net(b->sk), inet_sk(b->sk)->inet_num))
+		return true;
 	rcu_read_lock();
 	r = portres_table_find_port(b->t, b->proto, inet_sk(b->sk)->inet_num);
 	ok = !r || r == mine;
@@ -172,7 +175,8 @@ static int portres_bind_outsider(struct portres_bind *b, unsigned short snum)
 	struct portres_resv *r;
 	int tries;
 
-	if (snum) {
+	/* A bit set meanwhile is seen after get_port(), in port_allowed(). */
+	if (snum && portres_reserved_bit(sock_net(b->sk), snum)) {
 		rcu_read_lock();
 		r = portres_table_find_port(b->t, b->proto, snum);
 		if (r)
@@ -180,8 +184,9 @@ static int portres_bind_outsider(struct portres_bind *b, unsigned short snum)
 		rcu_read_unlock();
 		if (r)
 			return -EACCES;
-		return portres_take(b, snum, NULL, -EACCES);
 	}
+	if (snum)
+		return portres_take(b, snum, NULL, -EACCES);
 	/* The kernel skips reserved bits; retry only if a block raced in. */
 	for (tries = 0; tries < 3; tries++) {
 		int err = portres_take(b, 0, NULL, -EAGAIN);
@@ -203,6 +208,8 @@ static struct portres_resv *portres_assoc(struct portres_table *t,
 	struct portres_sock *ps;
 	struct portres_resv *r;
 
+	if (!portres_table_sock_maybe(t, sk))
+		return NULL;
 	rcu_read_lock();
 	ps = portres_table_sock(t, sk);
 	r = ps ? rcu_dereference(ps->assoc) : NULL;

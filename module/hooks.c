@@ -225,10 +225,17 @@ static void notrace portres_thunk_ioctl(unsigned long ip,
  * bind and autobind, connect: an unbound socket of a namespace with
  * reservations (portres_get_port() checks the rest).
  */
-static __always_inline bool portres_binding(const struct sock *sk)
+static __always_inline void portres_redirect_binding(const struct sock *sk,
+						     unsigned long parent_ip,
+						     struct ftrace_ops *ops,
+						     struct ftrace_regs *fregs)
 {
-	return portres_table_active(&portres_net(sock_net(sk))->table) &&
-	       !inet_sk(sk)->inet_num;
+	/* The wrapper's own call first: every redirected bind makes one. */
+	if (portres_from_module(parent_ip) || inet_sk(sk)->inet_num)
+		return;
+	if (portres_table_active(&portres_net_fast(sock_net(sk))->table))
+		portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
+							  ops)->wrapper);
 }
 
 static void notrace portres_thunk_get_port(unsigned long ip,
@@ -236,8 +243,8 @@ static void notrace portres_thunk_get_port(unsigned long ip,
 					   struct ftrace_ops *ops,
 					   struct ftrace_regs *fregs)
 {
-	if (portres_binding((struct sock *)portres_ftrace_arg(fregs, 0)))
-		portres_redirect(parent_ip, ops, fregs);
+	portres_redirect_binding((struct sock *)portres_ftrace_arg(fregs, 0),
+				 parent_ip, ops, fregs);
 }
 
 static void notrace portres_thunk_connect(unsigned long ip,
@@ -245,8 +252,8 @@ static void notrace portres_thunk_connect(unsigned long ip,
 					  struct ftrace_ops *ops,
 					  struct ftrace_regs *fregs)
 {
-	if (portres_binding((struct sock *)portres_ftrace_arg(fregs, 1)))
-		portres_redirect(parent_ip, ops, fregs);
+	portres_redirect_binding((struct sock *)portres_ftrace_arg(fregs, 1),
+				 parent_ip, ops, fregs);
 }
 
 /*
@@ -263,7 +270,7 @@ static void notrace portres_thunk_release(unsigned long ip,
 
 	if (!sock->sk)
 		return;
-	pn = portres_net(sock_net(sock->sk));
+	pn = portres_net_fast(sock_net(sock->sk));
 	if (READ_ONCE(pn->nr_waiters) ||
 	    portres_table_sock_maybe(&pn->table, sock->sk))
 		portres_redirect(parent_ip, ops, fregs);
