@@ -14,9 +14,11 @@
 #include <linux/workqueue.h>
 
 #include "enforce.h"
-#include "hooks.h"
 
 #define PORTRES_DETACH_DELAY	(2 * HZ)
+
+/* What attaches and detaches the hooks: hooks.c, set before any user. */
+static const struct portres_enforce_ops *portres_enforce_ops;
 
 /* Serializes attach and detach; never taken under a table lock. */
 static DEFINE_MUTEX(portres_enforce_lock);
@@ -31,13 +33,18 @@ static void portres_enforce_detach(struct work_struct *work)
 {
 	mutex_lock(&portres_enforce_lock);
 	if (portres_enforce_attached && !atomic_read(&portres_enforce_users)) {
-		portres_hooks_enforce_detach();
+		portres_enforce_ops->detach();
 		portres_enforce_attached = false;
 	}
 	mutex_unlock(&portres_enforce_lock);
 }
 
 static DECLARE_DELAYED_WORK(portres_enforce_work, portres_enforce_detach);
+
+void portres_enforce_init(const struct portres_enforce_ops *ops)
+{
+	portres_enforce_ops = ops;
+}
 
 /*
  * Attaches the hooks if they are not, and counts a user. May sleep; never
@@ -50,7 +57,7 @@ int portres_enforce_get(void)
 
 	mutex_lock(&portres_enforce_lock);
 	if (!portres_enforce_attached) {
-		err = portres_hooks_enforce_attach();
+		err = portres_enforce_ops->attach();
 		portres_enforce_attached = !err;
 	}
 	if (!err)
@@ -86,7 +93,7 @@ void portres_enforce_exit(void)
 	cancel_delayed_work_sync(&portres_enforce_work);
 	mutex_lock(&portres_enforce_lock);
 	if (portres_enforce_attached)
-		portres_hooks_enforce_detach();
+		portres_enforce_ops->detach();
 	portres_enforce_attached = false;
 	mutex_unlock(&portres_enforce_lock);
 }

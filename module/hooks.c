@@ -28,6 +28,7 @@
 
 #include "bind.h"
 #include "compat.h"
+#include "enforce.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "netns.h"
@@ -412,7 +413,7 @@ static int portres_hooks_attach(struct portres_hook *hooks, int n)
 	return 0;
 }
 
-int portres_hooks_enforce_attach(void)
+static int portres_hooks_enforce_attach(void)
 {
 	int err = portres_hooks_attach(portres_enf_hooks,
 				       ARRAY_SIZE(portres_enf_hooks));
@@ -427,11 +428,17 @@ int portres_hooks_enforce_attach(void)
 	return err;
 }
 
-void portres_hooks_enforce_detach(void)
+static void portres_hooks_enforce_detach(void)
 {
 	portres_hooks_detach(portres_enf_hooks, ARRAY_SIZE(portres_enf_hooks),
 			     &portres_inflight_enf);
 }
+
+/* The enforcement hooks, attached and detached by enforce.c. */
+static const struct portres_enforce_ops portres_enforce_hooks = {
+	.attach = portres_hooks_enforce_attach,
+	.detach = portres_hooks_enforce_detach,
+};
 
 int portres_hooks_install(void)
 {
@@ -446,6 +453,7 @@ int portres_hooks_install(void)
 			return -ENOENT;
 		}
 	}
+	portres_enforce_init(&portres_enforce_hooks);
 	return portres_hooks_attach(portres_ctl_hooks,
 				    ARRAY_SIZE(portres_ctl_hooks));
 }

@@ -7,8 +7,4 @@
 int portres_hooks_install(void);
 void portres_hooks_remove(void);
 
-/* The enforcement hooks (bind, connect, close): see enforce.c. */
-int portres_hooks_enforce_attach(void);
-void portres_hooks_enforce_detach(void);
-
 #endif /* _PORTRES_HOOKS_H */
