@@ -248,6 +248,31 @@ static void notrace portres_thunk_get_port(unsigned long ip,
 				 parent_ip, ops, fregs);
 }
 
+/*
+ * UDP's autobind tests the reserved bits under the hash slot lock that an
+ * acquire's check for bound ports takes too, so an unassociated socket's
+ * bind(0) needs no second look: only explicit binds and sockets portres
+ * may know go to the wrapper. (TCP tests the bits before taking its lock.)
+ */
+static void notrace portres_thunk_udp_get_port(unsigned long ip,
+					       unsigned long parent_ip,
+					       struct ftrace_ops *ops,
+					       struct ftrace_regs *fregs)
+{
+	struct sock *sk = (struct sock *)portres_ftrace_arg(fregs, 0);
+	unsigned short snum = portres_ftrace_arg(fregs, 1);
+	struct portres_table *t;
+
+	if (portres_from_module(parent_ip) || inet_sk(sk)->inet_num)
+		return;
+	t = &portres_net_fast(sock_net(sk))->table;
+	if (!portres_table_active(t))
+		return;
+	if (snum || portres_table_sock_maybe(t, sk))
+		portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
+							  ops)->wrapper);
+}
+
 static void notrace portres_thunk_connect(unsigned long ip,
 					  unsigned long parent_ip,
 					  struct ftrace_ops *ops,
@@ -308,7 +333,7 @@ static struct portres_hook portres_ctl_hooks[] = {
 /* Attached while any namespace has a reservation, a socket or a waiter. */
 static struct portres_hook portres_enf_hooks[] = {
 	PORTRES_HOOK(inet_csk_get_port, get_port),
-	PORTRES_HOOK_LATE(udp_lib_get_port, get_port),
+	PORTRES_HOOK_LATE(udp_lib_get_port, udp_get_port),
 	PORTRES_HOOK_LATE(inet_hash_connect, connect),
 	PORTRES_HOOK(inet6_hash_connect, connect),
 	PORTRES_HOOK(inet_release, release),
