@@ -62,10 +62,18 @@ static bool portres_port_allowed(struct portres_bind *b,
 	return ok;
 }
 
+/* The original get_port(): TCP's called directly, no retpoline. */
+static int portres_get_port_orig(struct portres_bind *b, unsigned short snum)
+{
+	if (b->proto == PORTRES_TCP)
+		return inet_csk_get_port(b->sk, snum);
+	return b->get_port(b->sk, snum, b->hash2_nulladdr);
+}
+
 static int portres_take(struct portres_bind *b, unsigned short snum,
 			struct portres_resv *mine, int refused)
 {
-	int err = b->get_port(b->sk, snum, b->hash2_nulladdr);
+	int err = portres_get_port_orig(b, snum);
 	unsigned long *map;
 
 	if (err)
@@ -230,7 +238,7 @@ int portres_get_port(struct sock *sk, unsigned short snum,
 	b.proto = portres_sk_proto(sk);
 	if (b.proto < 0)
 		return get_port(sk, snum, hash2_nulladdr);
-	b.t = &portres_net(sock_net(sk))->table;
+	b.t = &portres_net_fast(sock_net(sk))->table;
 	/* Namespaces without reservations, and listen() of a bound socket. */
 	if (!portres_table_active(b.t) || inet_sk(sk)->inet_num)
 		return get_port(sk, snum, hash2_nulladdr);
@@ -263,7 +271,7 @@ int portres_hash_connect(struct inet_timewait_death_row *dr, struct sock *sk,
 
 	if (portres_sk_proto(sk) != PORTRES_TCP)
 		return hash_connect(dr, sk);
-	b.t = &portres_net(sock_net(sk))->table;
+	b.t = &portres_net_fast(sock_net(sk))->table;
 	if (!portres_table_active(b.t) || inet_sk(sk)->inet_num)
 		return hash_connect(dr, sk);
 	r = portres_assoc(b.t, sk);

@@ -39,6 +39,7 @@ static void portres_enforce_detach(struct work_struct *work)
 	mutex_unlock(&portres_enforce_lock);
 }
 
+/* On system_long_wq: a detach waits for RCU-tasks grace periods. */
 static DECLARE_DELAYED_WORK(portres_enforce_work, portres_enforce_detach);
 
 void portres_enforce_init(const struct portres_enforce_ops *ops)
@@ -79,7 +80,7 @@ void portres_enforce_put(void)
 		return;
 	spin_lock(&portres_enforce_sched_lock);
 	if (!portres_enforce_dead)
-		mod_delayed_work(system_wq, &portres_enforce_work,
+		mod_delayed_work(system_long_wq, &portres_enforce_work,
 				 PORTRES_DETACH_DELAY);
 	spin_unlock(&portres_enforce_sched_lock);
 }

@@ -224,53 +224,53 @@ static void notrace portres_thunk_ioctl(unsigned long ip,
 
 /*
  * bind and autobind, connect: an unbound socket of a namespace with
- * reservations (portres_get_port() checks the rest).
+ * reservations (portres_get_port() checks the rest). UDP's own search
+ * tests the reserved bits under the hash slot lock that an acquire's check
+ * for bound ports takes too (@self_checked), so its autobind of a socket
+ * portres does not know needs no second look; TCP's tests them before it
+ * takes its lock.
  */
 static __always_inline void portres_redirect_binding(const struct sock *sk,
+						     unsigned short snum,
+						     bool self_checked,
 						     unsigned long parent_ip,
 						     struct ftrace_ops *ops,
 						     struct ftrace_regs *fregs)
 {
+	const struct portres_table *t;
+
 	/* The wrapper's own call first: every redirected bind makes one. */
 	if (portres_from_module(parent_ip) || inet_sk(sk)->inet_num)
 		return;
-	if (portres_table_active(&portres_net_fast(sock_net(sk))->table))
-		portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
-							  ops)->wrapper);
+	t = &portres_net_fast(sock_net(sk))->table;
+	if (!portres_table_active(t))
+		return;
+	if (self_checked && !snum && !portres_table_sock_maybe(t, sk))
+		return;
+	portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
+						  ops)->wrapper);
 }
+
+#define PORTRES_SK_ARG(fregs, n)	((struct sock *)portres_ftrace_arg(fregs, n))
 
 static void notrace portres_thunk_get_port(unsigned long ip,
 					   unsigned long parent_ip,
 					   struct ftrace_ops *ops,
 					   struct ftrace_regs *fregs)
 {
-	portres_redirect_binding((struct sock *)portres_ftrace_arg(fregs, 0),
+	portres_redirect_binding(PORTRES_SK_ARG(fregs, 0),
+				 portres_ftrace_arg(fregs, 1), false,
 				 parent_ip, ops, fregs);
 }
 
-/*
- * UDP's autobind tests the reserved bits under the hash slot lock that an
- * acquire's check for bound ports takes too, so an unassociated socket's
- * bind(0) needs no second look: only explicit binds and sockets portres
- * may know go to the wrapper. (TCP tests the bits before taking its lock.)
- */
 static void notrace portres_thunk_udp_get_port(unsigned long ip,
 					       unsigned long parent_ip,
 					       struct ftrace_ops *ops,
 					       struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)portres_ftrace_arg(fregs, 0);
-	unsigned short snum = portres_ftrace_arg(fregs, 1);
-	struct portres_table *t;
-
-	if (portres_from_module(parent_ip) || inet_sk(sk)->inet_num)
-		return;
-	t = &portres_net_fast(sock_net(sk))->table;
-	if (!portres_table_active(t))
-		return;
-	if (snum || portres_table_sock_maybe(t, sk))
-		portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
-							  ops)->wrapper);
+	portres_redirect_binding(PORTRES_SK_ARG(fregs, 0),
+				 portres_ftrace_arg(fregs, 1), true,
+				 parent_ip, ops, fregs);
 }
 
 static void notrace portres_thunk_connect(unsigned long ip,
@@ -278,7 +278,7 @@ static void notrace portres_thunk_connect(unsigned long ip,
 					  struct ftrace_ops *ops,
 					  struct ftrace_regs *fregs)
 {
-	portres_redirect_binding((struct sock *)portres_ftrace_arg(fregs, 1),
+	portres_redirect_binding(PORTRES_SK_ARG(fregs, 1), 0, false,
 				 parent_ip, ops, fregs);
 }
 

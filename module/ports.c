@@ -85,12 +85,6 @@ unsigned long *portres_sysctl_bits(struct net *net)
 	return net->ipv4.sysctl_local_reserved_ports;
 }
 
-/* Set in ip_local_reserved_ports, by an administrator or by portres. */
-bool portres_reserved_bit(struct net *net, u16 port)
-{
-	return inet_is_local_reserved_port(net, port);
-}
-
 /* Ports of @r's block that some socket of the namespace has bound now. */
 unsigned int portres_ports_in_use(struct net *net,
 				  const struct portres_resv *r)

@@ -4,6 +4,7 @@
 #define _PORTRES_PORTS_H
 
 #include <linux/types.h>
+#include <net/ip.h>
 
 struct net;
 struct sock;
@@ -13,7 +14,13 @@ int portres_sk_proto(const struct sock *sk);
 bool portres_port_bound(struct net *net, int proto, u16 port);
 void portres_local_range(struct net *net, u16 *lo, u16 *hi);
 unsigned long *portres_sysctl_bits(struct net *net);
-bool portres_reserved_bit(struct net *net, u16 port);
+
+/* Set in ip_local_reserved_ports, by an administrator or by portres. */
+static inline bool portres_reserved_bit(struct net *net, u16 port)
+{
+	return inet_is_local_reserved_port(net, port);
+}
+
 unsigned int portres_ports_in_use(struct net *net,
 				  const struct portres_resv *r);
 
