@@ -42,6 +42,8 @@ struct portres_resv {
 	kuid_t uid;			/* acquirer (charged) or creator */
 	kuid_t allowed_uid;		/* persistent: INVALID_UID = anyone */
 	kgid_t allowed_gid;		/* persistent: INVALID_GID = anyone */
+	/* Here, in a hole: the structure fits kmalloc-128. */
+	refcount_t ref;			/* the table's, one per associated socket */
 	struct pid *owner;		/* runtime: acquiring thread group */
 	const void *owner_key;		/* runtime: acquiring socket */
 	char comm[TASK_COMM_LEN];	/* runtime: acquiring command */
@@ -52,7 +54,6 @@ struct portres_resv {
 	 */
 	unsigned long *inuse;
 	atomic64_t refused;		/* binds refused (EACCES) so far */
-	refcount_t ref;			/* the table's, one per associated socket */
 	struct hlist_node token_node;	/* table->tokens */
 	struct list_head owner_node;	/* portres_sock->owned */
 	struct rcu_head rcu;
