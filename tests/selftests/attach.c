@@ -5,7 +5,7 @@
  * detached a little after the last one ends; the ioctl hooks stay. Read in
  * tracefs' enabled_functions, where ftrace lists every function that has a
  * callback. A reservation must be enforced from the moment acquire returns,
- * also the first one after a detach.
+ * also the first one after a detach. Each test reloads the module.
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -77,8 +77,36 @@ static bool wait_detached(void)
 	return true;
 }
 
-/* The hooks are global: this fixture's namespace must be the only user. */
-PORTRES_FIXTURE(attach, PORTRES_NETNS);
+/* The module's parameters as the guest loaded it, before any test. */
+static char module_params[1024];
+
+static void __attribute__((constructor)) save_module_params(void)
+{
+	if (module_params_read(module_params, sizeof(module_params)))
+		die("cannot read the module parameters");
+}
+
+/*
+ * The hooks are global: any namespace with portres state keeps them, also
+ * one an earlier test left to be dismantled in the background. Each test
+ * starts from a freshly loaded module, so that its namespace is the only
+ * user; the teardown loads the module back if a test failed without it.
+ */
+FIXTURE(attach) {};
+
+FIXTURE_SETUP(attach)
+{
+	portres_setup(_metadata, PORTRES_NETNS);
+	ASSERT_OK(unload_module());
+	ASSERT_OK(load_module(module_params));
+}
+
+FIXTURE_TEARDOWN_PARENT(attach)
+{
+	if (!module_loaded() && load_module(module_params))
+		TH_LOG("cannot load the module again");
+	portres_teardown(_metadata);
+}
 
 TEST_F(attach, ioctl_hooks_stay_enforcement_hooks_follow_reservations)
 {
@@ -129,9 +157,9 @@ TEST_F(attach, first_reservation_enforced_at_once)
 {
 	int lo, hi, i, fd, o;
 
+	ASSERT_TRUE(wait_detached());
 	get_port_range(&lo, &hi);
 	xset_port_range(23200, 23215);
-	ASSERT_TRUE(wait_detached());
 	o = xsock(AF_INET, IPPROTO_TCP);
 	xacquire(o, 23200, 8, NULL);
 	fd = xsock(AF_INET, IPPROTO_TCP);
