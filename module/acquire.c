@@ -11,6 +11,7 @@
 #include <net/sock.h>
 
 #include "acquire.h"
+#include "enforce.h"
 #include "resv.h"
 
 /* Reads and checks the request; allocates the reservation to be. */
@@ -68,6 +69,24 @@ int portres_acquire_locked(struct portres_acquisition *a)
 		list_add(&a->r->owner_node, &ps->owned);
 	else
 		portres_table_sock_drop_if_idle(t, ps);
+	return err;
+}
+
+/*
+ * The second step at once, for an acquire that does not wait: with the
+ * enforcement hooks attached first, so that the reservation is enforced
+ * from the moment it exists.
+ */
+int portres_acquire_now(struct portres_acquisition *a)
+{
+	int err = portres_enforce_get();
+
+	if (err)
+		return err;
+	portres_net_lock(a->pn);
+	err = portres_acquire_locked(a);
+	portres_net_unlock(a->pn);
+	portres_enforce_put();
 	return err;
 }
 

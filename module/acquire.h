@@ -26,6 +26,7 @@ struct portres_acquisition {
 int portres_acquire_begin(struct portres_acquisition *a, struct sock *sk,
 			  int proto, void __user *arg);
 int portres_acquire_locked(struct portres_acquisition *a);
+int portres_acquire_now(struct portres_acquisition *a);
 int portres_acquire_end(struct portres_acquisition *a, int err);
 
 #endif /* _PORTRES_ACQUIRE_H */

@@ -186,14 +186,21 @@ struct portres_hook {
 	struct ftrace_ops ops;
 };
 
-/* Sends the call to the hook's wrapper, unless the wrapper is the caller. */
+/* Sends the traced call to the hook's wrapper. */
+static __always_inline void portres_to_wrapper(struct ftrace_ops *ops,
+					       struct ftrace_regs *fregs)
+{
+	portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
+						  ops)->wrapper);
+}
+
+/* The same, unless the wrapper is the caller. */
 static __always_inline void portres_redirect(unsigned long parent_ip,
 					     struct ftrace_ops *ops,
 					     struct ftrace_regs *fregs)
 {
 	if (!portres_from_module(parent_ip))
-		portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
-							  ops)->wrapper);
+		portres_to_wrapper(ops, fregs);
 }
 
 /*
@@ -247,8 +254,7 @@ static __always_inline void portres_redirect_binding(const struct sock *sk,
 		return;
 	if (self_checked && !snum && !portres_table_sock_maybe(t, sk))
 		return;
-	portres_ftrace_set_ip(fregs, container_of(ops, struct portres_hook,
-						  ops)->wrapper);
+	portres_to_wrapper(ops, fregs);
 }
 
 #define PORTRES_SK_ARG(fregs, n)	((struct sock *)portres_ftrace_arg(fregs, n))

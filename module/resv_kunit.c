@@ -21,7 +21,6 @@
 #include <net/sock.h>
 
 #include "acquire.h"
-#include "enforce.h"
 #include "ports.h"
 #include "resv.h"
 
@@ -536,12 +535,7 @@ static struct portres_resv *acquire(struct kunit *test, struct socket *owner,
 	r->owner_key = owner->sk;
 	a.r = r;
 	/* With the enforcement hooks, as the ioctl does. */
-	err = portres_enforce_get();
-	KUNIT_ASSERT_EQ(test, err, 0);
-	portres_net_lock(a.pn);
-	err = portres_acquire_locked(&a);
-	portres_net_unlock(a.pn);
-	portres_enforce_put();
+	err = portres_acquire_now(&a);
 	portres_resv_put(r);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	return r;

@@ -10,7 +10,6 @@
 #include <linux/portres.h>
 
 #include "acquire.h"
-#include "enforce.h"
 #include "events.h"
 #include "persist.h"
 #include "ports.h"
@@ -24,13 +23,7 @@ static int portres_acquire(struct sock *sk, int proto, void __user *arg)
 
 	err = portres_acquire_begin(&a, sk, proto, arg);
 	if (!err)
-		err = portres_enforce_get();
-	if (!err) {
-		portres_net_lock(a.pn);
-		err = portres_acquire_locked(&a);
-		portres_net_unlock(a.pn);
-		portres_enforce_put();
-	}
+		err = portres_acquire_now(&a);
 	return portres_acquire_end(&a, err);
 }
 

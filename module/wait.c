@@ -58,20 +58,17 @@ int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 	int err;
 
 	err = portres_acquire_begin(&a, sk, proto, arg);
-	if (!err)
-		err = portres_enforce_get();
-	if (err || !a.r->first) {
+	if (err)
+		goto out_end;
+	if (!a.r->first) {
 		/* A wildcard block waits for nobody. */
-		if (!err) {
-			portres_net_lock(a.pn);
-			err = portres_acquire_locked(&a);
-			portres_net_unlock(a.pn);
-			portres_enforce_put();
-		}
-		err = portres_acquire_end(&a, err);
-		sockfd_put(sock);
-		return err;
+		err = portres_acquire_now(&a);
+		goto out_end;
 	}
+	/* The waiter, then the reservation, need the enforcement hooks. */
+	err = portres_enforce_get();
+	if (err)
+		goto out_end;
 	w.first = a.r->first;
 	w.last = a.r->first + a.n - 1;
 	sock_hold(sk);
@@ -102,5 +99,10 @@ int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 	if (sock_ref)
 		sockfd_put(sock);
 	sock_put(sk);
+	return err;
+
+out_end:
+	err = portres_acquire_end(&a, err);
+	sockfd_put(sock);
 	return err;
 }
