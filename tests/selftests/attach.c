@@ -77,15 +77,6 @@ static bool wait_detached(void)
 	return true;
 }
 
-/* The module's parameters as the guest loaded it, before any test. */
-static char module_params[1024];
-
-static void __attribute__((constructor)) save_module_params(void)
-{
-	if (module_params_read(module_params, sizeof(module_params)))
-		die("cannot read the module parameters");
-}
-
 /*
  * The hooks are global: any namespace with portres state keeps them, also
  * one an earlier test left to be dismantled in the background. Each test
@@ -98,12 +89,12 @@ FIXTURE_SETUP(attach)
 {
 	portres_setup(_metadata, PORTRES_NETNS);
 	ASSERT_OK(unload_module());
-	ASSERT_OK(load_module(module_params));
+	ASSERT_OK(load_module(module_params_saved()));
 }
 
 FIXTURE_TEARDOWN_PARENT(attach)
 {
-	if (!module_loaded() && load_module(module_params))
+	if (!module_loaded() && load_module(module_params_saved()))
 		TH_LOG("cannot load the module again");
 	portres_teardown(_metadata);
 }

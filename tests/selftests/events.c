@@ -609,15 +609,6 @@ TEST_F(tracepoints, tell_who_and_why)
 
 /* ---- unload ---- */
 
-/* The module's parameters as the guest loaded it, before any test. */
-static char module_params[1024];
-
-static void __attribute__((constructor)) save_module_params(void)
-{
-	if (module_params_read(module_params, sizeof(module_params)))
-		die("cannot read the module parameters");
-}
-
 /*
  * init_net: unloading the module is global. The teardown loads it back if
  * the test failed without doing so, for the tests that come after.
@@ -631,7 +622,7 @@ FIXTURE_SETUP(unload)
 
 FIXTURE_TEARDOWN_PARENT(unload)
 {
-	if (!module_loaded() && load_module(module_params))
+	if (!module_loaded() && load_module(module_params_saved()))
 		TH_LOG("cannot load the module again");
 	portres_teardown(_metadata);
 }
@@ -678,7 +669,7 @@ TEST_F(unload, announces_every_end)
 	close(t);
 	close(u);
 	ASSERT_ERRNO(nl_resolve(fd, &fam), -ENOENT);
-	ASSERT_OK(load_module(module_params));
+	ASSERT_OK(load_module(module_params_saved()));
 	ASSERT_OK(nl_resolve(fd, &fam));
 	close(fd);
 }

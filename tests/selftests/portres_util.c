@@ -735,6 +735,24 @@ int module_params_read(char *buf, size_t size)
 	return 0;
 }
 
+static char saved_params[1024];
+static int saved_params_err;
+
+/* Before the first test, while the module is as the guest loaded it. */
+static void __attribute__((constructor)) module_params_save(void)
+{
+	saved_params_err = module_params_read(saved_params,
+					      sizeof(saved_params));
+}
+
+const char *module_params_saved(void)
+{
+	if (saved_params_err)
+		die("cannot read the module parameters: %s",
+		    errname(saved_params_err));
+	return saved_params;
+}
+
 int unload_module(void)
 {
 	return syscall(SYS_delete_module, "portres", O_NONBLOCK) ? -errno : 0;

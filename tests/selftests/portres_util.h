@@ -150,16 +150,19 @@ void hs_post(int fd);
 void hs_wait(int fd);	/* dies if the peer went away */
 
 /*
- * conv2: unloading and loading the module (events, unload, stress), as rmmod
- * and insmod do. Tests that call them run in init_net (module unload is
- * global). module_params_read() puts the loaded module's parameters as
- * "name=value ..." in buf (empty when it is not loaded): read them before
- * an unload and give them to load_module(), which loads $PORTRES_KO
- * (default /portres.ko) with them. Both return 0 or -errno.
+ * conv2: unloading and loading the module (events, unload, stress, attach),
+ * as rmmod and insmod do. Module unload is global. module_params_read()
+ * puts the loaded module's parameters as "name=value ..." in buf (empty
+ * when it is not loaded): read them before an unload and give them to
+ * load_module(), which loads $PORTRES_KO (default /portres.ko) with them.
+ * Both return 0 or -errno. module_params_saved() gives them as they were
+ * when the test program started (read then, before any test unloads it;
+ * dies if they could not be read).
  */
 #define MODULE_DIR		"/sys/module/portres"
 bool module_loaded(void);
 int module_params_read(char *buf, size_t size);
+const char *module_params_saved(void);
 int unload_module(void);
 int load_module(const char *params);
 

@@ -20,16 +20,6 @@
 #define ADMIN_FAR	27100
 #define LONG_BLOCK	27020	/* 27020-27029, listed in a long write */
 
-/* "name=value ..." of the module as the harness loaded it. */
-static char module_params[1024];
-
-/* Before the first test, while the module is as the guest loaded it. */
-static void __attribute__((constructor)) save_module_params(void)
-{
-	if (module_params_read(module_params, sizeof(module_params)))
-		die("cannot read the module parameters");
-}
-
 /*
  * init_net: unloading the module is global, and the reserved-ports bitmap
  * it must leave as it found it is init_net's (the administrator's).
@@ -68,7 +58,7 @@ TEST_F(unload, module_loads_again_and_works)
 	int t = xsock(AF_INET, IPPROTO_TCP);
 
 	ASSERT_FALSE(module_loaded()) TH_LOG("portres unexpectedly loaded");
-	ASSERT_OK(load_module(module_params));
+	ASSERT_OK(load_module(module_params_saved()));
 	ASSERT_OK(acquire(t, 27190, 1, NULL));
 	close(t);
 }
@@ -223,7 +213,7 @@ TEST_F(unload, unload_keeps_ports_of_a_long_write)
 
 	ASSERT_NE(NULL, text) TH_LOG("out of memory");
 	if (!module_loaded())
-		ASSERT_OK(load_module(module_params));
+		ASSERT_OK(load_module(module_params_saved()));
 	t = xsock(AF_INET, IPPROTO_TCP);
 	xacquire(t, LONG_BLOCK, 10, NULL);
 	len = sprintf(text, "%d", LONG_BLOCK + 1);
@@ -263,7 +253,7 @@ TEST_F(unload, module_is_loaded_again_at_the_end)
 	uint64_t tok;
 
 	if (!module_loaded())
-		ASSERT_OK(load_module(module_params));
+		ASSERT_OK(load_module(module_params_saved()));
 	tok = xacquire(t, 27180, 2, NULL);
 	xassociate(a, tok);
 	ASSERT_OK(bind_port(a, 0));
