@@ -39,6 +39,43 @@
 	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
 #endif
 
+/*
+ * The socket ioctls' stubs (hooks.c) are x86-64 code that ftrace calls
+ * directly. 6.5 gave the ftrace_ops-based direct calls the plain names
+ * (6.1: *_multi); their filters go with the ops, as the others' do.
+ */
+#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
+#define PORTRES_IOCTL_STUBS
+#include <linux/linkage.h>
+#include <asm/ibt.h>
+#include <asm/nospec-branch.h>
+#ifndef CALL_DEPTH_ACCOUNT
+#define CALL_DEPTH_ACCOUNT	""
+#endif
+#ifdef PORTRES_HAVE_FTRACE_DIRECT_MULTI
+#define portres_ftrace_direct_register(ops, addr) \
+	register_ftrace_direct_multi(ops, addr)
+#define portres_ftrace_direct_unregister(ops, addr) \
+	unregister_ftrace_direct_multi(ops, addr)
+#else
+#define portres_ftrace_direct_register(ops, addr) \
+	register_ftrace_direct(ops, addr)
+#define portres_ftrace_direct_unregister(ops, addr) \
+	unregister_ftrace_direct(ops, addr, false)
+#endif
+#else
+static inline int portres_ftrace_direct_register(struct ftrace_ops *ops,
+						 unsigned long addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void portres_ftrace_direct_unregister(struct ftrace_ops *ops,
+						    unsigned long addr)
+{
+}
+#endif
+
 /* 6.7 renamed the helper that redirects a traced call. */
 #ifdef ftrace_regs_set_instruction_pointer
 #define portres_ftrace_set_ip(fregs, ip) \

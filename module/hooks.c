@@ -11,6 +11,11 @@
  * only while enforce.c says something needs them. Each hook's ftrace
  * callback redirects only the calls its wrapper has work for, so that an
  * unrelated socket pays the callback and no more.
+ *
+ * Every ioctl on an inet socket passes the socket ioctl hooks, so where
+ * ftrace can call a trampoline directly (x86-64), they skip ftrace's own
+ * trampoline (~37 instructions) for a stub of a few that lets every
+ * command through but those of portres' ioctl type.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -66,14 +71,14 @@ static int portres_ioctl(struct socket *sock, unsigned int cmd,
 	return ret;
 }
 
-static int portres_inet_ioctl(struct socket *sock, unsigned int cmd,
-			      unsigned long arg)
+static int __used portres_inet_ioctl(struct socket *sock, unsigned int cmd,
+				     unsigned long arg)
 {
 	return portres_ioctl(sock, cmd, arg, (void __user *)arg, inet_ioctl);
 }
 
-static int portres_inet6_ioctl(struct socket *sock, unsigned int cmd,
-			       unsigned long arg)
+static int __used portres_inet6_ioctl(struct socket *sock, unsigned int cmd,
+				      unsigned long arg)
 {
 	return portres_ioctl(sock, cmd, arg, (void __user *)arg, inet6_ioctl);
 }
@@ -86,15 +91,16 @@ static int portres_inet6_ioctl(struct socket *sock, unsigned int cmd,
  */
 static portres_sock_ioctl_fn portres_inet_compat_ioctl_orig;
 
-static int portres_inet_compat_ioctl(struct socket *sock, unsigned int cmd,
-				     unsigned long arg)
+static int __used portres_inet_compat_ioctl(struct socket *sock,
+					    unsigned int cmd, unsigned long arg)
 {
 	return portres_ioctl(sock, cmd, arg, compat_ptr(arg),
 			     portres_inet_compat_ioctl_orig);
 }
 
-static int portres_inet6_compat_ioctl(struct socket *sock, unsigned int cmd,
-				      unsigned long arg)
+static int __used portres_inet6_compat_ioctl(struct socket *sock,
+					     unsigned int cmd,
+					     unsigned long arg)
 {
 	return portres_ioctl(sock, cmd, arg, compat_ptr(arg),
 			     inet6_compat_ioctl);
@@ -170,8 +176,11 @@ static int portres_proc_do_large_bitmap(portres_ctl_table_t *table,
 	return ret;
 }
 
-/* This module's text: where the wrappers call the originals from. */
-static unsigned long portres_text_start, portres_text_size;
+/*
+ * This module's text: where the wrappers call the originals from. The
+ * ioctl stubs read it too.
+ */
+static unsigned long portres_text_start __used, portres_text_size __used;
 
 static __always_inline bool portres_from_module(unsigned long ip)
 {
@@ -183,6 +192,7 @@ struct portres_hook {
 	unsigned long target;
 	unsigned long wrapper;
 	ftrace_func_t thunk;
+	unsigned long stub;	/* called directly instead of the thunk */
 	struct ftrace_ops ops;
 };
 
@@ -228,6 +238,49 @@ static void notrace portres_thunk_ioctl(unsigned long ip,
 	if (_IOC_TYPE(cmd) == PORTRES_IOC_MAGIC)
 		portres_redirect(parent_ip, ops, fregs);
 }
+
+#ifdef PORTRES_IOCTL_STUBS
+/*
+ * The same test as portres_thunk_ioctl(), in a stub that ftrace calls
+ * straight from the socket ioctl's entry, before its prologue: the
+ * arguments are still in their registers (%esi: the command) and %rax is
+ * free. A command of portres' type makes the traced function return into
+ * its wrapper, with the caller's arguments and return address, unless the
+ * wrapper is the caller (8(%rsp): the traced function's return address).
+ */
+#define PORTRES_IOCTL_STUB(fn)						\
+	asm(".pushsection .text, \"ax\", @progbits\n"			\
+	    ".type portres_stub_" #fn ", @function\n"			\
+	    "portres_stub_" #fn ":\n"					\
+	    ASM_ENDBR							\
+	    CALL_DEPTH_ACCOUNT						\
+	    "	movl	%esi, %eax\n"					\
+	    "	cmpb	$" __stringify(PORTRES_IOC_MAGIC_NUM) ", %ah\n"	\
+	    "	je	1f\n"						\
+	    ASM_RET							\
+	    "1:	movq	8(%rsp), %rax\n"				\
+	    "	subq	portres_text_start(%rip), %rax\n"		\
+	    "	cmpq	portres_text_size(%rip), %rax\n"		\
+	    "	jb	2f\n"						\
+	    "	leaq	portres_" #fn "(%rip), %rax\n"			\
+	    "	movq	%rax, (%rsp)\n"					\
+	    "2:\n"							\
+	    ASM_RET							\
+	    ".size portres_stub_" #fn ", .-portres_stub_" #fn "\n"	\
+	    ".popsection\n");						\
+	void portres_stub_##fn(void)
+
+/* PORTRES_IOC_MAGIC is a character constant, which gas would not take. */
+#define PORTRES_IOC_MAGIC_NUM	0x4a
+static_assert(PORTRES_IOC_MAGIC == PORTRES_IOC_MAGIC_NUM);
+
+PORTRES_IOCTL_STUB(inet_ioctl);
+PORTRES_IOCTL_STUB(inet6_ioctl);
+#ifdef CONFIG_COMPAT
+PORTRES_IOCTL_STUB(inet_compat_ioctl);
+PORTRES_IOCTL_STUB(inet6_compat_ioctl);
+#endif
+#endif
 
 /*
  * bind and autobind, connect: an unbound socket of a namespace with
@@ -353,14 +406,20 @@ static int portres_hook_install(struct portres_hook *h)
 		pr_err("cannot find %s\n", h->name);
 		return -ENOENT;
 	}
-	h->ops.func = h->thunk;
-	h->ops.flags = PORTRES_FTRACE_OPS_FLAGS;
+	/* A direct call's ops has no callback: ftrace sets its own. */
+	if (!h->stub) {
+		h->ops.func = h->thunk;
+		h->ops.flags = PORTRES_FTRACE_OPS_FLAGS;
+	}
 	err = ftrace_set_filter_ip(&h->ops, h->target, 0, 0);
 	if (err) {
 		pr_err("cannot trace %s: %d\n", h->name, err);
 		return err;
 	}
-	err = register_ftrace_function(&h->ops);
+	if (h->stub)
+		err = portres_ftrace_direct_register(&h->ops, h->stub);
+	else
+		err = register_ftrace_function(&h->ops);
 	if (err) {
 		pr_err("cannot hook %s: %d\n", h->name, err);
 		ftrace_set_filter_ip(&h->ops, h->target, 1, 0);
@@ -370,7 +429,10 @@ static int portres_hook_install(struct portres_hook *h)
 
 static void portres_hook_uninstall(struct portres_hook *h)
 {
-	unregister_ftrace_function(&h->ops);
+	if (h->stub)
+		portres_ftrace_direct_unregister(&h->ops, h->stub);
+	else
+		unregister_ftrace_function(&h->ops);
 	ftrace_set_filter_ip(&h->ops, h->target, 1, 0);
 }
 
@@ -384,33 +446,48 @@ static long portres_inflight_sum(long __percpu *inflight)
 	return sum;
 }
 
-static void portres_hook_set_target(struct portres_hook *hooks, int n,
-				    const void *wrapper, const void *target)
+/* The hook of @hooks whose wrapper is @wrapper (there is one). */
+static struct portres_hook *portres_hook_of(struct portres_hook *hooks,
+					    int n, const void *wrapper)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (hooks[i].wrapper == (unsigned long)wrapper)
-			hooks[i].target = (unsigned long)target;
+	while (hooks->wrapper != (unsigned long)wrapper && --n)
+		hooks++;
+	return hooks;
 }
 
-/* Hook targets that are only known at run time (see ksyms.c). */
+#define portres_ctl_hook(wrapper) \
+	portres_hook_of(portres_ctl_hooks, ARRAY_SIZE(portres_ctl_hooks), \
+			wrapper)
+#define portres_enf_hook(wrapper) \
+	portres_hook_of(portres_enf_hooks, ARRAY_SIZE(portres_enf_hooks), \
+			wrapper)
+
+/*
+ * Hook targets that are only known at run time (see ksyms.c), and the
+ * socket ioctls' stubs.
+ */
 static void portres_hooks_resolve(void)
 {
-	portres_hook_set_target(portres_enf_hooks,
-				ARRAY_SIZE(portres_enf_hooks),
-				portres_udp_lib_get_port,
-				portres_ksyms.udp_lib_get_port);
-	portres_hook_set_target(portres_enf_hooks,
-				ARRAY_SIZE(portres_enf_hooks),
-				portres_inet_hash_connect,
-				portres_ksyms.inet_hash_connect);
+	portres_enf_hook(portres_udp_lib_get_port)->target =
+		(unsigned long)portres_ksyms.udp_lib_get_port;
+	portres_enf_hook(portres_inet_hash_connect)->target =
+		(unsigned long)portres_ksyms.inet_hash_connect;
 #ifdef CONFIG_COMPAT
 	portres_inet_compat_ioctl_orig = inet_stream_ops.compat_ioctl;
-	portres_hook_set_target(portres_ctl_hooks,
-				ARRAY_SIZE(portres_ctl_hooks),
-				portres_inet_compat_ioctl,
-				portres_inet_compat_ioctl_orig);
+	portres_ctl_hook(portres_inet_compat_ioctl)->target =
+		(unsigned long)portres_inet_compat_ioctl_orig;
+#endif
+#ifdef PORTRES_IOCTL_STUBS
+	portres_ctl_hook(portres_inet_ioctl)->stub =
+		(unsigned long)portres_stub_inet_ioctl;
+	portres_ctl_hook(portres_inet6_ioctl)->stub =
+		(unsigned long)portres_stub_inet6_ioctl;
+#ifdef CONFIG_COMPAT
+	portres_ctl_hook(portres_inet_compat_ioctl)->stub =
+		(unsigned long)portres_stub_inet_compat_ioctl;
+	portres_ctl_hook(portres_inet6_compat_ioctl)->stub =
+		(unsigned long)portres_stub_inet6_compat_ioctl;
+#endif
 #endif
 }
 
