@@ -40,12 +40,12 @@
 #endif
 
 /*
- * The socket ioctls' stubs (hooks.c) are x86-64 code that ftrace calls
- * directly. 6.5 gave the ftrace_ops-based direct calls the plain names
- * (6.1: *_multi); their filters go with the ops, as the others' do.
+ * The hooks' stubs (hooks.c) are x86-64 code that ftrace calls directly.
+ * 6.5 gave the ftrace_ops-based direct calls the plain names (6.1:
+ * *_multi); their filters go with the ops, as the others' do.
  */
 #if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
-#define PORTRES_IOCTL_STUBS
+#define PORTRES_HOOK_STUBS
 #include <linux/linkage.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>

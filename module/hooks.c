@@ -12,10 +12,11 @@
  * callback redirects only the calls its wrapper has work for, so that an
  * unrelated socket pays the callback and no more.
  *
- * Every ioctl on an inet socket passes the socket ioctl hooks, so where
- * ftrace can call a trampoline directly (x86-64), they skip ftrace's own
- * trampoline (~37 instructions) for a stub of a few that lets every
- * command through but those of portres' ioctl type.
+ * Every ioctl on an inet socket passes the socket ioctl hooks, and every
+ * close of one the close hook, so where ftrace can call a trampoline
+ * directly (x86-64) these skip ftrace's own trampoline (~37 instructions)
+ * for a stub of a few that lets through every call but those of portres'
+ * ioctl type, or of a socket portres may know.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -151,7 +152,7 @@ static int portres_inet6_hash_connect(struct inet_timewait_death_row *dr,
 	return ret;
 }
 
-static int portres_inet_release(struct socket *sock)
+static int __used portres_inet_release(struct socket *sock)
 {
 	int ret;
 
@@ -239,25 +240,22 @@ static void notrace portres_thunk_ioctl(unsigned long ip,
 		portres_redirect(parent_ip, ops, fregs);
 }
 
-#ifdef PORTRES_IOCTL_STUBS
+#ifdef PORTRES_HOOK_STUBS
 /*
- * The same test as portres_thunk_ioctl(), in a stub that ftrace calls
- * straight from the socket ioctl's entry, before its prologue: the
- * arguments are still in their registers (%esi: the command) and %rax is
- * free. A command of portres' type makes the traced function return into
- * its wrapper, with the caller's arguments and return address, unless the
- * wrapper is the caller (8(%rsp): the traced function's return address).
+ * Stubs that ftrace calls straight from a hooked function's entry, before
+ * its prologue: the arguments are still in their registers and %rax is
+ * free. Each makes the same test as its thunk; a call it has work for
+ * returns into the wrapper instead of the function's body, with the
+ * caller's arguments and return address, unless the wrapper is the caller
+ * (8(%rsp): the hooked function's return address).
  */
-#define PORTRES_IOCTL_STUB(fn)						\
+#define PORTRES_STUB(fn, test)						\
 	asm(".pushsection .text, \"ax\", @progbits\n"			\
 	    ".type portres_stub_" #fn ", @function\n"			\
 	    "portres_stub_" #fn ":\n"					\
 	    ASM_ENDBR							\
 	    CALL_DEPTH_ACCOUNT						\
-	    "	movl	%esi, %eax\n"					\
-	    "	cmpb	$" __stringify(PORTRES_IOC_MAGIC_NUM) ", %ah\n"	\
-	    "	je	1f\n"						\
-	    ASM_RET							\
+	    test /* jumps to 1 if the call has work for the wrapper */	\
 	    "1:	movq	8(%rsp), %rax\n"				\
 	    "	subq	portres_text_start(%rip), %rax\n"		\
 	    "	cmpq	portres_text_size(%rip), %rax\n"		\
@@ -270,16 +268,45 @@ static void notrace portres_thunk_ioctl(unsigned long ip,
 	    ".popsection\n");						\
 	void portres_stub_##fn(void)
 
+/* The socket ioctls (%esi: the command): portres' ioctl type only. */
+#define PORTRES_STUB_TEST_IOCTL						\
+	"	movl	%esi, %eax\n"					\
+	"	cmpb	$" __stringify(PORTRES_IOC_MAGIC_NUM) ", %ah\n"	\
+	"	je	1f\n"							\
+	ASM_RET
+
 /* PORTRES_IOC_MAGIC is a character constant, which gas would not take. */
 #define PORTRES_IOC_MAGIC_NUM	0x4a
 static_assert(PORTRES_IOC_MAGIC == PORTRES_IOC_MAGIC_NUM);
 
-PORTRES_IOCTL_STUB(inet_ioctl);
-PORTRES_IOCTL_STUB(inet6_ioctl);
+PORTRES_STUB(inet_ioctl, PORTRES_STUB_TEST_IOCTL);
+PORTRES_STUB(inet6_ioctl, PORTRES_STUB_TEST_IOCTL);
 #ifdef CONFIG_COMPAT
-PORTRES_IOCTL_STUB(inet_compat_ioctl);
-PORTRES_IOCTL_STUB(inet6_compat_ioctl);
+PORTRES_STUB(inet_compat_ioctl, PORTRES_STUB_TEST_IOCTL);
+PORTRES_STUB(inet6_compat_ioctl, PORTRES_STUB_TEST_IOCTL);
 #endif
+
+/*
+ * close (%rdi: the struct socket): a socket whose slot in
+ * portres_sock_slots is taken, as portres_thunk_release() tests.
+ */
+static const unsigned long portres_socket_sk __used =
+	offsetof(struct socket, sk);
+
+#define PORTRES_STUB_TEST_RELEASE					\
+	"	movq	portres_socket_sk(%rip), %rax\n"		\
+	"	movq	(%rdi, %rax), %rax\n"				\
+	"	testq	%rax, %rax\n"					\
+	"	jz	3f\n"							\
+	"	shrq	$" __stringify(L1_CACHE_SHIFT) ", %rax\n"		\
+	"	andl	$((1 << " __stringify(PORTRES_SOCK_SLOT_BITS)	\
+	") - 1), %eax\n"						\
+	"	cmpl	$0, portres_sock_slots(, %rax, 4)\n"		\
+	"	jne	1f\n"							\
+	"3:\n"								\
+	ASM_RET
+
+PORTRES_STUB(inet_release, PORTRES_STUB_TEST_RELEASE);
 #endif
 
 /*
@@ -342,8 +369,8 @@ static void notrace portres_thunk_connect(unsigned long ip,
 }
 
 /*
- * close: a socket portres may know (its hash bucket is not empty), or any
- * while an acquire waits (its socket's close cancels it).
+ * close: a socket portres may know, or one an acquire waits on (its close
+ * cancels the wait).
  */
 static void notrace portres_thunk_release(unsigned long ip,
 					  unsigned long parent_ip,
@@ -351,13 +378,8 @@ static void notrace portres_thunk_release(unsigned long ip,
 					  struct ftrace_regs *fregs)
 {
 	struct socket *sock = (struct socket *)portres_ftrace_arg(fregs, 0);
-	struct portres_net *pn;
 
-	if (!sock->sk)
-		return;
-	pn = portres_net_fast(sock_net(sock->sk));
-	if (READ_ONCE(pn->nr_waiters) ||
-	    portres_table_sock_maybe(&pn->table, sock->sk))
+	if (sock->sk && portres_sock_maybe_any(sock->sk))
 		portres_redirect(parent_ip, ops, fregs);
 }
 
@@ -477,7 +499,7 @@ static void portres_hooks_resolve(void)
 	portres_ctl_hook(portres_inet_compat_ioctl)->target =
 		(unsigned long)portres_inet_compat_ioctl_orig;
 #endif
-#ifdef PORTRES_IOCTL_STUBS
+#ifdef PORTRES_HOOK_STUBS
 	portres_ctl_hook(portres_inet_ioctl)->stub =
 		(unsigned long)portres_stub_inet_ioctl;
 	portres_ctl_hook(portres_inet6_ioctl)->stub =
@@ -488,6 +510,8 @@ static void portres_hooks_resolve(void)
 	portres_ctl_hook(portres_inet6_compat_ioctl)->stub =
 		(unsigned long)portres_stub_inet6_compat_ioctl;
 #endif
+	portres_enf_hook(portres_inet_release)->stub =
+		(unsigned long)portres_stub_inet_release;
 #endif
 }
 

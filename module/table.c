@@ -10,6 +10,8 @@
 
 #include "table.h"
 
+atomic_t portres_sock_slots[1 << PORTRES_SOCK_SLOT_BITS];
+
 void portres_table_init(struct portres_table *t)
 {
 	int p;
@@ -278,6 +280,7 @@ portres_table_sock_find_or_add(struct portres_table *t, const void *key)
 	ps->key = key;
 	INIT_LIST_HEAD(&ps->owned);
 	hash_add_rcu(t->socks, &ps->node, (unsigned long)key);
+	atomic_inc(portres_sock_slot(key));
 	WRITE_ONCE(t->nr_socks, t->nr_socks + 1);
 	portres_table_update_active(t);
 	return ps;
@@ -289,6 +292,7 @@ void portres_table_sock_drop(struct portres_table *t, struct portres_sock *ps)
 	lockdep_assert_held(&t->lock);
 	WARN_ON(!list_empty(&ps->owned));
 	hash_del_rcu(&ps->node);
+	atomic_dec(portres_sock_slot(ps->key));
 	WRITE_ONCE(t->nr_socks, t->nr_socks - 1);
 	portres_table_update_active(t);
 	portres_resv_put(rcu_dereference_protected(ps->assoc,

@@ -8,6 +8,7 @@
 #define _PORTRES_TABLE_H
 
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/hashtable.h>
 #include <linux/in.h>
 #include <linux/list.h>
@@ -99,7 +100,8 @@ struct portres_sock {
  *
  * Read with no lock at all:
  * - portres_table_active(): @active, the hooks' fast path
- * - portres_table_sock_maybe(): a bucket of @socks, the close hook's
+ * - portres_table_sock_maybe(): a bucket of @socks, the bind wrapper's
+ * - portres_sock_maybe_any(): portres_sock_slots, the close hook's
  * - portres_wait_any(): portres_net->nr_waiters
  * - portres_sock_closed(): its early miss on @nr_socks, then an RCU lookup
  */
@@ -136,6 +138,28 @@ static inline bool portres_table_sock_maybe(const struct portres_table *t,
 {
 	return !hlist_empty(&t->socks[hash_min((unsigned long)key,
 					       HASH_BITS(t->socks))]);
+}
+
+/*
+ * Every socket that has an entry in some namespace's table, or an acquire
+ * waiting on it (wait.c), counted in the slot of its address: close asks
+ * before it knows the namespace (hooks.c's stub reads the slots itself).
+ * Module-wide for that reason, and atomic: each namespace counts under its
+ * own lock.
+ */
+#define PORTRES_SOCK_SLOT_BITS	10
+extern atomic_t portres_sock_slots[1 << PORTRES_SOCK_SLOT_BITS];
+
+static inline atomic_t *portres_sock_slot(const void *sk)
+{
+	return &portres_sock_slots[((unsigned long)sk >> L1_CACHE_SHIFT) &
+				   ((1 << PORTRES_SOCK_SLOT_BITS) - 1)];
+}
+
+/* Whether @sk may have an entry or a waiter; a socket being closed. */
+static inline bool portres_sock_maybe_any(const void *sk)
+{
+	return atomic_read(portres_sock_slot(sk));
 }
 
 struct portres_resv *portres_resv_alloc(void);

@@ -38,6 +38,7 @@ static void portres_wait_dequeue(struct portres_net *pn,
 				 struct portres_waiter *w)
 {
 	list_del(&w->node);
+	atomic_dec(portres_sock_slot(w->sk));
 	WRITE_ONCE(pn->nr_waiters, pn->nr_waiters - 1);
 	/* Younger waiters behind this one may go now. */
 	portres_wait_wake(pn);
@@ -75,6 +76,8 @@ int portres_acquire_wait(struct socket *sock, int proto, void __user *arg)
 
 	portres_net_lock(a.pn);
 	list_add_tail(&w.node, &a.pn->waiters);
+	/* Before the socket reference goes: its close must see the wait. */
+	atomic_inc(portres_sock_slot(sk));
 	WRITE_ONCE(a.pn->nr_waiters, a.pn->nr_waiters + 1);
 	while (!w.canceled && portres_wait_blocked(a.pn, &w)) {
 		gen = a.pn->wait_gen;
