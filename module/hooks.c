@@ -108,7 +108,8 @@ static int __used portres_inet6_compat_ioctl(struct socket *sock,
 }
 #endif
 
-static int portres_inet_csk_get_port(struct sock *sk, unsigned short snum)
+static int __used portres_inet_csk_get_port(struct sock *sk,
+					    unsigned short snum)
 {
 	int ret;
 
@@ -118,8 +119,9 @@ static int portres_inet_csk_get_port(struct sock *sk, unsigned short snum)
 	return ret;
 }
 
-static int portres_udp_lib_get_port(struct sock *sk, unsigned short snum,
-				    unsigned int hash2_nulladdr)
+static int __used portres_udp_lib_get_port(struct sock *sk,
+					   unsigned short snum,
+					   unsigned int hash2_nulladdr)
 {
 	int ret;
 
@@ -130,8 +132,8 @@ static int portres_udp_lib_get_port(struct sock *sk, unsigned short snum,
 	return ret;
 }
 
-static int portres_inet_hash_connect(struct inet_timewait_death_row *dr,
-				     struct sock *sk)
+static int __used
+portres_inet_hash_connect(struct inet_timewait_death_row *dr, struct sock *sk)
 {
 	int ret;
 
@@ -141,8 +143,8 @@ static int portres_inet_hash_connect(struct inet_timewait_death_row *dr,
 	return ret;
 }
 
-static int portres_inet6_hash_connect(struct inet_timewait_death_row *dr,
-				      struct sock *sk)
+static int __used
+portres_inet6_hash_connect(struct inet_timewait_death_row *dr, struct sock *sk)
 {
 	int ret;
 
@@ -293,20 +295,55 @@ PORTRES_STUB(inet6_compat_ioctl, PORTRES_STUB_TEST_IOCTL);
 static const unsigned long portres_socket_sk __used =
 	offsetof(struct socket, sk);
 
+/* To label 1 if the slot of the socket in %rax is taken. */
+#define PORTRES_STUB_TEST_SLOT						\
+	"	shrq	$" __stringify(L1_CACHE_SHIFT) ", %rax\n"		\
+	"	andl	$((1 << " __stringify(PORTRES_SOCK_SLOT_BITS)	\
+	") - 1), %eax\n"						\
+	"	cmpl	$0, portres_sock_slots(, %rax, 4)\n"		\
+	"	jne	1f\n"
+
 #define PORTRES_STUB_TEST_RELEASE					\
 	"	movq	portres_socket_sk(%rip), %rax\n"		\
 	"	movq	(%rdi, %rax), %rax\n"				\
 	"	testq	%rax, %rax\n"					\
 	"	jz	3f\n"							\
-	"	shrq	$" __stringify(L1_CACHE_SHIFT) ", %rax\n"		\
-	"	andl	$((1 << " __stringify(PORTRES_SOCK_SLOT_BITS)	\
-	") - 1), %eax\n"						\
-	"	cmpl	$0, portres_sock_slots(, %rax, 4)\n"		\
-	"	jne	1f\n"							\
+	PORTRES_STUB_TEST_SLOT						\
 	"3:\n"								\
 	ASM_RET
 
 PORTRES_STUB(inet_release, PORTRES_STUB_TEST_RELEASE);
+
+/*
+ * bind and connect of an unbound socket (its inet_num is 0), as
+ * portres_redirect_binding() tests, except that the wrapper looks at the
+ * namespace: a stub has none at hand. TCP: every one. UDP: a port asked
+ * for (%si), or a socket portres may know.
+ */
+static const unsigned long portres_sock_num __used =
+	offsetof(struct inet_sock, inet_num);
+
+#define PORTRES_STUB_TEST_UNBOUND(sk)					\
+	"	movq	portres_sock_num(%rip), %rax\n"			\
+	"	cmpw	$0, (" sk ", %rax)\n"				\
+	"	je	1f\n"							\
+	ASM_RET
+
+#define PORTRES_STUB_TEST_UDP_GET_PORT					\
+	"	movq	portres_sock_num(%rip), %rax\n"			\
+	"	cmpw	$0, (%rdi, %rax)\n"				\
+	"	jne	3f\n"							\
+	"	testw	%si, %si\n"					\
+	"	jnz	1f\n"							\
+	"	movq	%rdi, %rax\n"					\
+	PORTRES_STUB_TEST_SLOT						\
+	"3:\n"								\
+	ASM_RET
+
+PORTRES_STUB(inet_csk_get_port, PORTRES_STUB_TEST_UNBOUND("%rdi"));
+PORTRES_STUB(udp_lib_get_port, PORTRES_STUB_TEST_UDP_GET_PORT);
+PORTRES_STUB(inet_hash_connect, PORTRES_STUB_TEST_UNBOUND("%rsi"));
+PORTRES_STUB(inet6_hash_connect, PORTRES_STUB_TEST_UNBOUND("%rsi"));
 #endif
 
 /*
@@ -512,6 +549,14 @@ static void portres_hooks_resolve(void)
 #endif
 	portres_enf_hook(portres_inet_release)->stub =
 		(unsigned long)portres_stub_inet_release;
+	portres_enf_hook(portres_inet_csk_get_port)->stub =
+		(unsigned long)portres_stub_inet_csk_get_port;
+	portres_enf_hook(portres_udp_lib_get_port)->stub =
+		(unsigned long)portres_stub_udp_lib_get_port;
+	portres_enf_hook(portres_inet_hash_connect)->stub =
+		(unsigned long)portres_stub_inet_hash_connect;
+	portres_enf_hook(portres_inet6_hash_connect)->stub =
+		(unsigned long)portres_stub_inet6_hash_connect;
 #endif
 }
 
