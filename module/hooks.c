@@ -249,10 +249,13 @@ static void notrace portres_thunk_ioctl(unsigned long ip,
  * free. Each makes the same test as its thunk; a call it has work for
  * returns into the wrapper instead of the function's body, with the
  * caller's arguments and return address, unless the wrapper is the caller
- * (8(%rsp): the hooked function's return address).
+ * (8(%rsp): the hooked function's return address). Aligned as functions
+ * are: 7.x's ftrace takes an odd direct-call address for a jump to the
+ * address below it.
  */
 #define PORTRES_STUB(fn, test)						\
 	asm(".pushsection .text, \"ax\", @progbits\n"			\
+	    ".p2align 4\n"						\
 	    ".type portres_stub_" #fn ", @function\n"			\
 	    "portres_stub_" #fn ":\n"					\
 	    ASM_ENDBR							\
