@@ -64,17 +64,22 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits up to DETACH_MS for the enforcement hooks to be gone. */
-static bool wait_detached(void)
+/* Waits up to DETACH_MS for @fn (or every enforcement function) to go. */
+static bool wait_unhooked(const char *fn)
 {
 	long end = now_ms() + portres_timeout(1) * DETACH_MS;
 
-	while (enforce_hooked()) {
+	while (fn ? hooked(fn) : enforce_hooked()) {
 		if (now_ms() > end)
 			return false;
 		usleep(50 * 1000);
 	}
 	return true;
+}
+
+static bool wait_detached(void)
+{
+	return wait_unhooked(NULL);
 }
 
 /*
@@ -92,8 +97,13 @@ FIXTURE_SETUP(attach)
 	ASSERT_OK(load_module(module_params_saved()));
 }
 
+static int trace_set(const char *file, const char *val);
+
 FIXTURE_TEARDOWN_PARENT(attach)
 {
+	/* hooks_work_beside_the_function_tracer's tracer, if it failed. */
+	trace_set("current_tracer", "nop");
+	trace_set("set_ftrace_filter", "");
 	if (!module_loaded() && load_module(module_params_saved()))
 		TH_LOG("cannot load the module again");
 	portres_teardown(_metadata);
@@ -169,6 +179,87 @@ TEST_F(attach, first_reservation_enforced_at_once)
 	close(fd);
 	xset_port_range(lo, hi);
 	EXPECT_TRUE(wait_detached());
+}
+
+#define TRACING		"/sys/kernel/tracing"
+
+/*
+ * Writes @val to tracefs file @file, replacing what it held. A filter file
+ * takes one word per write().
+ */
+static int trace_set(const char *file, const char *val)
+{
+	size_t len = strlen(val);
+	char path[128];
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), TRACING "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len && (n = write(fd, val, len)) > 0) {
+		val += n;
+		len -= n;
+	}
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * An outsider is refused, an associated socket binds from the block, and
+ * closing the owner ends the reservation: the ioctl, bind and close hooks
+ * all did their part.
+ */
+static void hooks_do_their_part(struct __test_metadata *_metadata,
+				uint16_t port)
+{
+	int o = xsock(AF_INET, IPPROTO_UDP);
+	int a = xsock(AF_INET, IPPROTO_UDP);
+	int fd = xsock(AF_INET, IPPROTO_UDP);
+	uint64_t tok = xacquire(o, port, 4, NULL);
+
+	EXPECT_ERRNO(bind_port(fd, port + 1), -EACCES);
+	xassociate(a, tok);
+	EXPECT_OK(bind_port(a, 0));
+	EXPECT_TRUE(port_in(local_port(a), port, 4))
+		TH_LOG("associated bind(0) got %d", local_port(a));
+	close(a);
+	close(o);
+	EXPECT_OK(bind_port(fd, port + 1));
+	close(fd);
+}
+
+/*
+ * Beside another ftrace user of the hooked functions (the function tracer
+ * here, as perf or a BPF program might be), ftrace calls the hooks from
+ * its shared trampoline instead of straight from the functions: the hooks
+ * must work the same, whether that user came before or after them.
+ */
+TEST_F(attach, hooks_work_beside_the_function_tracer)
+{
+	int o = xsock(AF_INET, IPPROTO_TCP);
+
+	ASSERT_EQ(0, access(TRACING "/current_tracer", W_OK));
+	/* Hooks first: the enforcement hooks are attached while o holds. */
+	xacquire(o, 23290, 2, NULL);
+	ASSERT_OK(trace_set("set_ftrace_filter",
+			    "inet_ioctl inet_release udp_lib_get_port"));
+	ASSERT_OK(trace_set("current_tracer", "function"));
+	hooks_do_their_part(_metadata, 23300);
+	close(o);
+	/*
+	 * The tracer first: the first acquire attaches the hooks beside it.
+	 * The tracer keeps its functions in enabled_functions, so the
+	 * detach shows on one it does not trace.
+	 */
+	ASSERT_TRUE(wait_unhooked("inet_csk_get_port"));
+	EXPECT_TRUE(hooked("inet_release"));
+	hooks_do_their_part(_metadata, 23310);
+	ASSERT_OK(trace_set("current_tracer", "nop"));
+	ASSERT_OK(trace_set("set_ftrace_filter", ""));
+	EXPECT_TRUE(wait_detached());
+	hooks_do_their_part(_metadata, 23320);
 }
 
 TEST_HARNESS_MAIN
