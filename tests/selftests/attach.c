@@ -16,7 +16,8 @@
 
 #include "portres_test.h"
 
-#define ENABLED		"/sys/kernel/tracing/enabled_functions"
+#define TRACING		"/sys/kernel/tracing"
+#define ENABLED		TRACING "/enabled_functions"
 #define DETACH_MS	10000	/* the module detaches 2 s after the last end */
 
 static const char *const enforce_fns[] = {
@@ -97,13 +98,11 @@ FIXTURE_SETUP(attach)
 	ASSERT_OK(load_module(module_params_saved()));
 }
 
-static int trace_set(const char *file, const char *val);
-
 FIXTURE_TEARDOWN_PARENT(attach)
 {
 	/* hooks_work_beside_the_function_tracer's tracer, if it failed. */
-	trace_set("current_tracer", "nop");
-	trace_set("set_ftrace_filter", "");
+	file_write(TRACING "/current_tracer", "nop");
+	file_write(TRACING "/set_ftrace_filter", "");
 	if (!module_loaded() && load_module(module_params_saved()))
 		TH_LOG("cannot load the module again");
 	portres_teardown(_metadata);
@@ -181,31 +180,6 @@ TEST_F(attach, first_reservation_enforced_at_once)
 	EXPECT_TRUE(wait_detached());
 }
 
-#define TRACING		"/sys/kernel/tracing"
-
-/*
- * Writes @val to tracefs file @file, replacing what it held. A filter file
- * takes one word per write().
- */
-static int trace_set(const char *file, const char *val)
-{
-	size_t len = strlen(val);
-	char path[128];
-	ssize_t n = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), TRACING "/%s", file);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len && (n = write(fd, val, len)) > 0) {
-		val += n;
-		len -= n;
-	}
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /*
  * An outsider is refused, an associated socket binds from the block, and
  * closing the owner ends the reservation: the ioctl, bind and close hooks
@@ -243,9 +217,9 @@ TEST_F(attach, hooks_work_beside_the_function_tracer)
 	ASSERT_EQ(0, access(TRACING "/current_tracer", W_OK));
 	/* Hooks first: the enforcement hooks are attached while o holds. */
 	xacquire(o, 23290, 2, NULL);
-	ASSERT_OK(trace_set("set_ftrace_filter",
-			    "inet_ioctl inet_release udp_lib_get_port"));
-	ASSERT_OK(trace_set("current_tracer", "function"));
+	ASSERT_OK(file_write(TRACING "/set_ftrace_filter",
+			     "inet_ioctl inet_release udp_lib_get_port"));
+	ASSERT_OK(file_write(TRACING "/current_tracer", "function"));
 	hooks_do_their_part(_metadata, 23300);
 	close(o);
 	/*
@@ -256,8 +230,8 @@ TEST_F(attach, hooks_work_beside_the_function_tracer)
 	ASSERT_TRUE(wait_unhooked("inet_csk_get_port"));
 	EXPECT_TRUE(hooked("inet_release"));
 	hooks_do_their_part(_metadata, 23310);
-	ASSERT_OK(trace_set("current_tracer", "nop"));
-	ASSERT_OK(trace_set("set_ftrace_filter", ""));
+	ASSERT_OK(file_write(TRACING "/current_tracer", "nop"));
+	ASSERT_OK(file_write(TRACING "/set_ftrace_filter", ""));
 	EXPECT_TRUE(wait_detached());
 	hooks_do_their_part(_metadata, 23320);
 }

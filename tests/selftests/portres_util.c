@@ -167,13 +167,15 @@ int file_write(const char *path, const char *val)
 	memcpy(line, val, len);
 	line[len] = '\n';
 	line[len + 1] = '\0';
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC as a shell's '>': a tracefs filter file appends without. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 	} else {
 		/*
 		 * As echo does: the bitmap sysctl takes at most a page per
-		 * write(), replacing at offset 0 and adding after it.
+		 * write(), replacing at offset 0 and adding after it, and a
+		 * tracefs filter file one word.
 		 */
 		for (done = 0; !ret && done < len + 1;) {
 			n = write(fd, line + done, len + 1 - done);
