@@ -295,6 +295,7 @@ PORTRES_STUB(inet6_compat_ioctl, PORTRES_STUB_TEST_IOCTL);
  * close (%rdi: the struct socket): a socket whose slot in
  * portres_sock_slots is taken, as portres_thunk_release() tests.
  */
+/* Offsets for the stubs, as data: top-level asm() takes no operands. */
 static const unsigned long portres_socket_sk __used =
 	offsetof(struct socket, sk);
 
@@ -524,6 +525,11 @@ static struct portres_hook *portres_hook_of(struct portres_hook *hooks,
 	portres_hook_of(portres_enf_hooks, ARRAY_SIZE(portres_enf_hooks), \
 			wrapper)
 
+/* Hook @fn of set @set goes through its stub: portres_stub_@fn. */
+#define portres_use_stub(set, fn) \
+	(portres_##set##_hook(portres_##fn)->stub = \
+	 (unsigned long)portres_stub_##fn)
+
 /*
  * Hook targets that are only known at run time (see ksyms.c), and the
  * socket ioctls' stubs.
@@ -540,26 +546,17 @@ static void portres_hooks_resolve(void)
 		(unsigned long)portres_inet_compat_ioctl_orig;
 #endif
 #ifdef PORTRES_HOOK_STUBS
-	portres_ctl_hook(portres_inet_ioctl)->stub =
-		(unsigned long)portres_stub_inet_ioctl;
-	portres_ctl_hook(portres_inet6_ioctl)->stub =
-		(unsigned long)portres_stub_inet6_ioctl;
+	portres_use_stub(ctl, inet_ioctl);
+	portres_use_stub(ctl, inet6_ioctl);
 #ifdef CONFIG_COMPAT
-	portres_ctl_hook(portres_inet_compat_ioctl)->stub =
-		(unsigned long)portres_stub_inet_compat_ioctl;
-	portres_ctl_hook(portres_inet6_compat_ioctl)->stub =
-		(unsigned long)portres_stub_inet6_compat_ioctl;
+	portres_use_stub(ctl, inet_compat_ioctl);
+	portres_use_stub(ctl, inet6_compat_ioctl);
 #endif
-	portres_enf_hook(portres_inet_release)->stub =
-		(unsigned long)portres_stub_inet_release;
-	portres_enf_hook(portres_inet_csk_get_port)->stub =
-		(unsigned long)portres_stub_inet_csk_get_port;
-	portres_enf_hook(portres_udp_lib_get_port)->stub =
-		(unsigned long)portres_stub_udp_lib_get_port;
-	portres_enf_hook(portres_inet_hash_connect)->stub =
-		(unsigned long)portres_stub_inet_hash_connect;
-	portres_enf_hook(portres_inet6_hash_connect)->stub =
-		(unsigned long)portres_stub_inet6_hash_connect;
+	portres_use_stub(enf, inet_release);
+	portres_use_stub(enf, inet_csk_get_port);
+	portres_use_stub(enf, udp_lib_get_port);
+	portres_use_stub(enf, inet_hash_connect);
+	portres_use_stub(enf, inet6_hash_connect);
 #endif
 }
 
